@@ -1,0 +1,132 @@
+/**
+ * The instrumentations the gateway enables, each configured for a service
+ * that ships its own telemetry: health checks and the exporters' own requests
+ * produce no spans, Express middleware layers are folded into their route,
+ * and Redis commands only appear inside a trace that already exists.
+ *
+ * An instrumentation only patches its library when the app loads it; Prisma's
+ * is also loaded only then, because it brings its own copy of the
+ * instrumentation base.
+ */
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  type Instrumentation,
+} from '@opentelemetry/instrumentation';
+import type { GatewayConfig } from './config';
+import { BullMQTelemetryInstrumentation } from './bullmq';
+import { log } from './diag';
+
+/** Path of Sentry's envelope endpoint, which the Sentry SDK posts errors to. */
+const SENTRY_ENVELOPE_PATH = /^\/api\/\d+\/envelope\/?/;
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** True for requests the gateway itself sends to a destination. */
+function isExportRequest(path: string, exportPaths: string[]): boolean {
+  return SENTRY_ENVELOPE_PATH.test(path) || exportPaths.includes(path);
+}
+
+/**
+ * Enables `@prisma/instrumentation` when the app first loads the Prisma
+ * client runtime, so a process without Prisma never loads it.
+ */
+class LazyPrismaInstrumentation extends InstrumentationBase {
+  private prisma?: Instrumentation;
+
+  constructor() {
+    super('otel-gateway-prisma-loader', '1.0.0', {});
+  }
+
+  protected init() {
+    const versions = ['>=6.0.0'];
+    const enable = <T>(exports: T): T => {
+      this.enablePrisma();
+      return exports;
+    };
+    return new InstrumentationNodeModuleDefinition(
+      '@prisma/client',
+      versions,
+      enable,
+      undefined,
+      [
+        new InstrumentationNodeModuleFile(
+          '@prisma/client/runtime/client.js',
+          versions,
+          enable,
+          () => undefined,
+        ),
+      ],
+    );
+  }
+
+  private enablePrisma(): void {
+    if (this.prisma) return;
+    try {
+      const { PrismaInstrumentation } = require(
+        '@prisma/instrumentation',
+      ) as typeof import('@prisma/instrumentation');
+      this.prisma = new PrismaInstrumentation();
+      this.prisma.enable();
+    } catch (error) {
+      log.error(`cannot enable the Prisma instrumentation: ${String(error)}`);
+    }
+  }
+
+  override disable(): void {
+    super.disable();
+    this.prisma?.disable();
+  }
+}
+
+export function createInstrumentations(
+  config: GatewayConfig,
+  exportPaths: string[],
+): Instrumentation[] {
+  const { HttpInstrumentation } = require(
+    '@opentelemetry/instrumentation-http',
+  ) as typeof import('@opentelemetry/instrumentation-http');
+  const { UndiciInstrumentation } = require(
+    '@opentelemetry/instrumentation-undici',
+  ) as typeof import('@opentelemetry/instrumentation-undici');
+  const { ExpressInstrumentation } = require(
+    '@opentelemetry/instrumentation-express',
+  ) as typeof import('@opentelemetry/instrumentation-express');
+  const { NestInstrumentation } = require(
+    '@opentelemetry/instrumentation-nestjs-core',
+  ) as typeof import('@opentelemetry/instrumentation-nestjs-core');
+  const { IORedisInstrumentation } = require(
+    '@opentelemetry/instrumentation-ioredis',
+  ) as typeof import('@opentelemetry/instrumentation-ioredis');
+
+  const untraced = new Set(config.untracedPaths);
+
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request: IncomingMessage) =>
+        untraced.has(pathOf(request.url)),
+      ignoreOutgoingRequestHook: (options: RequestOptions) =>
+        isExportRequest(pathOf(options.path ?? undefined), exportPaths),
+    }),
+    new UndiciInstrumentation({
+      ignoreRequestHook: (request) =>
+        isExportRequest(pathOf(request.path), exportPaths),
+    }),
+    new ExpressInstrumentation({
+      ignoreLayersType: ['middleware' as never],
+    }),
+    new NestInstrumentation(),
+    new IORedisInstrumentation({ requireParentSpan: true }),
+    new LazyPrismaInstrumentation(),
+    new BullMQTelemetryInstrumentation(
+      config.traceQueueInternals,
+      config.serviceVersion,
+    ),
+  ];
+}

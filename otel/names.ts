@@ -1,0 +1,40 @@
+/**
+ * Telemetry names the gateway writes or reads, in one place. Standard keys
+ * follow the OpenTelemetry semantic conventions; `sentry.op` is the key
+ * Sentry's Queues view groups spans by.
+ */
+export const ATTR = {
+  SERVICE_NAME: 'service.name',
+  SERVICE_VERSION: 'service.version',
+  SERVICE_INSTANCE_ID: 'service.instance.id',
+  DEPLOYMENT_ENVIRONMENT: 'deployment.environment.name',
+  PROCESS_PID: 'process.pid',
+  PROCESS_COMMAND: 'process.command',
+  PROCESS_RUNTIME_VERSION: 'process.runtime.version',
+  TELEMETRY_SDK_NAME: 'telemetry.sdk.name',
+  TELEMETRY_DISTRO_NAME: 'telemetry.distro.name',
+  TELEMETRY_DISTRO_VERSION: 'telemetry.distro.version',
+
+  EXCEPTION_TYPE: 'exception.type',
+  EXCEPTION_MESSAGE: 'exception.message',
+  EXCEPTION_STACKTRACE: 'exception.stacktrace',
+
+  SENTRY_OP: 'sentry.op',
+  MESSAGING_SYSTEM: 'messaging.system',
+  MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
+  MESSAGING_DESTINATION_NAME: 'messaging.destination.name',
+  MESSAGING_MESSAGE_ID: 'messaging.message.id',
+
+  BULLMQ_QUEUE_NAME: 'bullmq.queue.name',
+  BULLMQ_QUEUE_OPERATION: 'bullmq.queue.operation',
+  BULLMQ_JOB_ID: 'bullmq.job.id',
+} as const;
+
+export const DISTRO_NAME = 'otel-gateway';
+
+/** Signals the local sink writes, one file each. */
+export const LOCAL_SINK_FILES = {
+  traces: 'traces.jsonl',
+  logs: 'logs.jsonl',
+  metrics: 'metrics.jsonl',
+} as const;

@@ -1,0 +1,51 @@
+import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
+
+/**
+ * An append-only file of JSON lines, capped in size. When a write would take
+ * the file past `maxBytes`, the file is renamed to `<name>.1` (replacing the
+ * previous one) and a new file is started, so a signal never takes more than
+ * about twice `maxBytes` on disk.
+ *
+ * Writes are queued and run one at a time; each line is appended with one
+ * write, so lines from the API and worker processes sharing a file do not
+ * interleave. NOTE: two processes rotating at the same moment can lose the
+ * older generation of one of them; the current file is never lost.
+ */
+export class RotatingFile {
+  private queue: Promise<void> = Promise.resolve();
+  private dirReady?: Promise<unknown>;
+
+  constructor(
+    readonly path: string,
+    private readonly dir: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Queues one line; failures are passed to `onError`, never thrown. */
+  append(line: string, onError: (error: unknown) => void): Promise<void> {
+    const data = line.endsWith('\n') ? line : `${line}\n`;
+    this.queue = this.queue
+      .then(() => this.write(data))
+      .catch(onError);
+    return this.queue;
+  }
+
+  /** Resolves when every queued line has been written or has failed. */
+  flush(): Promise<void> {
+    return this.queue;
+  }
+
+  private async write(data: string): Promise<void> {
+    this.dirReady ??= mkdir(this.dir, { recursive: true });
+    await this.dirReady;
+
+    const size = await stat(this.path).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (size > 0 && size + Buffer.byteLength(data) > this.maxBytes) {
+      await rename(this.path, `${this.path}.1`).catch(() => undefined);
+    }
+    await appendFile(this.path, data);
+  }
+}

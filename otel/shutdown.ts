@@ -1,0 +1,69 @@
+/**
+ * Flushes every route on SIGTERM, SIGINT and natural exit, within a deadline.
+ *
+ * The gateway never decides when the process ends. On a signal it flushes,
+ * then, once no other listener for that signal is left (the app may still be
+ * closing), it re-raises the signal so the process ends exactly as it would
+ * have without the gateway, with the same exit status.
+ */
+import { log } from './diag';
+
+export interface ShutdownStep {
+  name: string;
+  run(): Promise<void>;
+}
+
+function withDeadline(step: ShutdownStep, deadline: number): Promise<void> {
+  const remaining = Math.max(0, deadline - Date.now());
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      log.warn(`shutdown: ${step.name} did not finish in time; giving up on it`);
+      resolve();
+    }, remaining);
+    timer.unref();
+  });
+  const run = step.run().catch((error: unknown) => {
+    log.warn(`shutdown: ${step.name} failed: ${String(error)}`);
+  });
+  return Promise.race([run, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Returns a function that runs every step once, in parallel, each bounded by
+ * `timeoutMillis` from the first call. Later calls get the same promise.
+ */
+export function createShutdown(
+  steps: () => ShutdownStep[],
+  timeoutMillis: number,
+): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= (async () => {
+      const deadline = Date.now() + timeoutMillis;
+      await Promise.all(steps().map((step) => withDeadline(step, deadline)));
+    })();
+    return running;
+  };
+}
+
+export function installSignalHandlers(shutdown: () => Promise<void>): void {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    void shutdown().finally(() => {
+      process.removeListener(signal, onSignal);
+      // The app may still be closing; its own handler ends the process.
+      if (process.listenerCount(signal) === 0) {
+        process.kill(process.pid, signal);
+      }
+    });
+  };
+
+  for (const signal of signals) process.on(signal, onSignal);
+
+  // A process that ends on its own (empty event loop) gets a final flush.
+  process.once('beforeExit', () => {
+    void shutdown();
+  });
+}

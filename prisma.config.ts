@@ -1,0 +1,11 @@
+import { defineConfig } from 'prisma/config';
+
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations' },
+  datasource: {
+    url:
+      process.env.DATABASE_URL ??
+      'postgresql://postgres:postgres@127.0.0.1:5432/gateway',
+  },
+});

@@ -1,0 +1,67 @@
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { captureException } from '#otel';
+import { ApiError } from './api-error';
+
+const CODES: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/**
+ * Writes every error in the API's error shape. Client errors (4xx) are
+ * expected and not reported; anything else is sent to the error route with
+ * the request's route, linked to the active trace.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+
+    if (exception instanceof ApiError) {
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
+
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status < 500) {
+        const code = CODES[status] ?? 'client_error';
+        // Nest's own messages (for example a malformed JSON body) can quote
+        // the request, so only the status text is returned.
+        const message = HttpStatus[status]?.toLowerCase().replaceAll('_', ' ');
+        response.status(status).json({ error: { code, message } });
+        return;
+      }
+    }
+
+    const route = (request.route as { path?: string } | undefined)?.path;
+    const eventId = captureException(exception, {
+      tags: { 'http.route': route ?? 'unknown', 'http.method': request.method },
+    });
+    this.logger.error(
+      `unhandled error on ${request.method} ${route ?? 'unknown route'}${eventId ? ` (event ${eventId})` : ''}`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
+      error: { code: 'internal_error', message: 'internal server error' },
+    });
+  }
+}
