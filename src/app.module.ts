@@ -41,7 +41,10 @@ export class AppModule {
       global: true,
       imports: [
         DatabaseModule,
-        BullModule.forRoot({ connection: bullConnectionFromUrl(config.redisUrl) }),
+        BullModule.forRoot({
+          connection: bullConnectionFromUrl(config.redisUrl),
+          prefix: config.queuePrefix,
+        }),
         BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE }),
       ],
       controllers: options.api

@@ -8,6 +8,8 @@ export interface ServiceConfig {
   databaseUrl: string;
   redisUrl: string;
   workers: boolean;
+  /** Prefix of BullMQ's Redis keys; separates deployments sharing a Redis. */
+  queuePrefix: string;
   paystackSecretKey?: string;
   paystackBaseUrl: string;
   notificationProviderUrl?: string;
@@ -42,10 +44,20 @@ function readUrl(
   }
   if (!protocols.includes(url.protocol)) {
     throw new ConfigError(
-      `${name} must start with ${protocols.join(' or ')}// (got ${url.protocol}//)`,
+      `${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')} (got ${url.protocol}//)`,
     );
   }
   return raw;
+}
+
+function readQueuePrefix(env: Env): string {
+  const prefix = env.QUEUE_PREFIX?.trim() || 'bull';
+  if (!/^[\w.-]+$/.test(prefix)) {
+    throw new ConfigError(
+      `QUEUE_PREFIX="${prefix}" may only contain letters, digits, _, . and -`,
+    );
+  }
+  return prefix;
 }
 
 export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
@@ -71,6 +83,7 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
       'rediss:',
     ])!,
     workers: rawWorkers === 'on',
+    queuePrefix: readQueuePrefix(env),
     paystackSecretKey: env.PAYSTACK_SECRET_KEY?.trim() || undefined,
     paystackBaseUrl:
       readUrl(env, 'PAYSTACK_BASE_URL', 'https://api.paystack.co', [

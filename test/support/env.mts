@@ -1,0 +1,50 @@
+/**
+ * The environment each test gives the service: its own database, its own
+ * BullMQ key prefix on the shared Redis, and its own local sink directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../../scripts/db-migrate.mts';
+
+const baseDatabaseUrl =
+  process.env.DATABASE_URL?.trim() ||
+  'postgresql://postgres:postgres@127.0.0.1:5432/gateway';
+
+/** The database the tests use: the configured one with a `_test` suffix. */
+export const TEST_DATABASE_URL = (() => {
+  const url = new URL(baseDatabaseUrl);
+  url.pathname = `${url.pathname.replace(/_test$/, '')}_test`;
+  return url.toString();
+})();
+
+export const TEST_REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
+
+let migrated: Promise<unknown> | undefined;
+
+/** Creates and migrates the test database once per test process. */
+export function prepareDatabase(): Promise<unknown> {
+  migrated ??= migrate(TEST_DATABASE_URL);
+  return migrated;
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/** A fresh environment for one service under test; no variable leaks in from the runner. */
+export function serviceEnv(overrides: Record<string, string | undefined> = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: uniqueId('test'),
+    TELEMETRY_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'otel-gateway-sink-')),
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_SERVICE_NAME: 'payments-test',
+    ...overrides,
+  };
+}
