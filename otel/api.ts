@@ -1,7 +1,8 @@
 /**
  * The gateway's public surface for application code. It works with or without
- * the preload: without it, every call is a cheap no-op. It imports nothing, so
- * an app can depend on it without loading any part of the SDK.
+ * the preload: without it, every call is a cheap no-op (feature flags return
+ * their fallback). It imports nothing, so an app can depend on it without
+ * loading any part of the SDK.
  */
 
 /** Context attached to a captured error; values must already be safe to send. */
@@ -11,9 +12,31 @@ export interface ErrorContext {
   user?: { id: string };
 }
 
+/** A product event, as PostHog models it. */
+export interface AnalyticsEvent {
+  event: string;
+  distinctId: string;
+  properties?: Record<string, unknown>;
+}
+
+/** Person properties to set for a user. */
+export interface IdentifyRequest {
+  distinctId: string;
+  properties: Record<string, unknown>;
+}
+
 /** What the preload registers when it starts. */
 export interface GatewayHandle {
   captureException(error: unknown, context?: ErrorContext): string | undefined;
+  capture(event: AnalyticsEvent): void;
+  identify(request: IdentifyRequest): void;
+  isFeatureEnabled(
+    flag: string,
+    distinctId: string,
+    fallback: boolean,
+  ): Promise<boolean>;
+  /** Returns a copy of `value` with secrets masked by the redaction rules. */
+  sanitize<T>(value: T): T;
   flush(): Promise<void>;
 }
 
@@ -47,6 +70,56 @@ export function captureException(
     return handle()?.captureException(error, context);
   } catch {
     return undefined;
+  }
+}
+
+/** Records a product event (PostHog, or the local sink), with the trace id. */
+export function capture(event: AnalyticsEvent): void {
+  try {
+    handle()?.capture(event);
+  } catch {
+    // a telemetry failure never reaches the app
+  }
+}
+
+/** Sets person properties for a user (PostHog `identify`). */
+export function identify(request: IdentifyRequest): void {
+  try {
+    handle()?.identify(request);
+  } catch {
+    // a telemetry failure never reaches the app
+  }
+}
+
+/**
+ * Evaluates a feature flag for a user. Resolves to `fallback` without the
+ * preload, without PostHog, or when PostHog cannot be reached in time.
+ */
+export async function isFeatureEnabled(
+  flag: string,
+  distinctId: string,
+  fallback: boolean,
+): Promise<boolean> {
+  const current = handle();
+  if (!current) return fallback;
+  try {
+    return await current.isFeatureEnabled(flag, distinctId, fallback);
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Returns a copy of `value` with secrets masked, by the same rules the
+ * gateway applies at every exit. Without the preload, returns `value`.
+ */
+export function sanitize<T>(value: T): T {
+  const current = handle();
+  if (!current) return value;
+  try {
+    return current.sanitize(value);
+  } catch {
+    return value;
   }
 }
 

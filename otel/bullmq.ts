@@ -164,7 +164,11 @@ function createTelemetry(keepInternals: boolean, version: string): BullTelemetry
   const { BullMQOtel } = require('bullmq-otel') as {
     BullMQOtel: new (options: object) => BullTelemetry;
   };
-  const telemetry = new BullMQOtel({ tracerName: 'bullmq', version });
+  const telemetry = new BullMQOtel({
+    tracerName: 'bullmq',
+    version,
+    enableMetrics: true,
+  });
   return {
     tracer: new GatewayTracer(telemetry.tracer, keepInternals),
     contextManager: telemetry.contextManager,

@@ -35,6 +35,21 @@ export interface OtlpRouteConfig {
   headers: Record<string, string>;
 }
 
+export interface LogtailRouteConfig {
+  sourceToken: string;
+  /** Ingesting URL of the source; the SDK's default when unset. */
+  endpoint?: string;
+  /** Host of the endpoint, safe to print. */
+  host: string;
+}
+
+export interface PosthogRouteConfig {
+  apiKey: string;
+  host: string;
+  /** Enables local evaluation of feature flags. */
+  secretKey?: string;
+}
+
 export interface BatchConfig {
   scheduledDelayMillis: number;
   maxQueueSize: number;
@@ -57,8 +72,14 @@ export interface GatewayConfig {
   traceQueueInternals: boolean;
   batch: BatchConfig;
   shutdownTimeoutMillis: number;
+  /** Interval of metric exports, in ms. */
+  metricsIntervalMillis: number;
+  /** Map stack traces to TypeScript sources through source maps. */
+  sourceMaps: boolean;
   sentry?: SentryRouteConfig;
   otlp?: OtlpRouteConfig;
+  logtail?: LogtailRouteConfig;
+  posthog?: PosthogRouteConfig;
   local: { dir: string; maxFileBytes: number };
 }
 
@@ -221,6 +242,59 @@ function readSentry(
   };
 }
 
+/** Reads an optional http(s) URL; a bad one is reported and ignored. */
+function readHttpUrl(
+  reader: EnvReader,
+  name: string,
+  consequence: string,
+): URL | undefined {
+  const raw = reader.string(name);
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+  } catch {
+    // reported below
+  }
+  reader.warnings.push(
+    `${name}="${raw}" is not an http(s) URL; ${consequence}`,
+  );
+  return undefined;
+}
+
+const LOGTAIL_DEFAULT_HOST = 'in.logs.betterstack.com';
+const POSTHOG_DEFAULT_HOST = 'https://us.i.posthog.com';
+
+function readLogtail(reader: EnvReader): LogtailRouteConfig | undefined {
+  const sourceToken = reader.string('LOGTAIL_SOURCE_TOKEN');
+  const endpoint = readHttpUrl(
+    reader,
+    'LOGTAIL_ENDPOINT',
+    `using the SDK's default (${LOGTAIL_DEFAULT_HOST})`,
+  );
+  if (sourceToken === undefined) return undefined;
+  return {
+    sourceToken,
+    endpoint: endpoint?.toString().replace(/\/+$/, ''),
+    host: endpoint?.host ?? LOGTAIL_DEFAULT_HOST,
+  };
+}
+
+function readPosthog(reader: EnvReader): PosthogRouteConfig | undefined {
+  const apiKey = reader.string('POSTHOG_API_KEY');
+  const host = readHttpUrl(
+    reader,
+    'POSTHOG_HOST',
+    `using ${POSTHOG_DEFAULT_HOST}`,
+  );
+  if (apiKey === undefined) return undefined;
+  return {
+    apiKey,
+    host: host?.toString().replace(/\/+$/, '') ?? POSTHOG_DEFAULT_HOST,
+    secretKey: reader.string('POSTHOG_SECRET_KEY'),
+  };
+}
+
 function readOtlp(reader: EnvReader): OtlpRouteConfig | undefined {
   const endpoint = reader.string('OTEL_EXPORTER_OTLP_ENDPOINT');
   if (endpoint === undefined) return undefined;
@@ -321,8 +395,16 @@ export function configFromEnv(env: Env = process.env, cwd = process.cwd()): Conf
       exportTimeoutMillis: reader.integer('OTEL_BSP_EXPORT_TIMEOUT', 10000, 1),
     },
     shutdownTimeoutMillis: reader.integer('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 5000, 0),
+    metricsIntervalMillis: reader.integer(
+      'TELEMETRY_METRICS_INTERVAL_MS',
+      60_000,
+      1000,
+    ),
+    sourceMaps: reader.boolean('TELEMETRY_SOURCE_MAPS', true),
     sentry: undefined,
     otlp: readOtlp(reader),
+    logtail: readLogtail(reader),
+    posthog: readPosthog(reader),
     local: {
       dir: resolve(cwd, reader.string('TELEMETRY_LOCAL_DIR') ?? '.telemetry'),
       maxFileBytes: reader.integer(

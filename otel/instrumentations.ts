@@ -104,6 +104,12 @@ export function createInstrumentations(
   const { IORedisInstrumentation } = require(
     '@opentelemetry/instrumentation-ioredis',
   ) as typeof import('@opentelemetry/instrumentation-ioredis');
+  const { PinoInstrumentation } = require(
+    '@opentelemetry/instrumentation-pino',
+  ) as typeof import('@opentelemetry/instrumentation-pino');
+  const { WinstonInstrumentation } = require(
+    '@opentelemetry/instrumentation-winston',
+  ) as typeof import('@opentelemetry/instrumentation-winston');
 
   const untraced = new Set(config.untracedPaths);
 
@@ -123,6 +129,10 @@ export function createInstrumentations(
     }),
     new NestInstrumentation(),
     new IORedisInstrumentation({ requireParentSpan: true }),
+    // Apps that log with pino or winston get trace ids in their records and
+    // the records in the Logs SDK, so they reach the same log route.
+    new PinoInstrumentation(),
+    new WinstonInstrumentation(),
     new LazyPrismaInstrumentation(),
     new BullMQTelemetryInstrumentation(
       config.traceQueueInternals,

@@ -28,6 +28,23 @@ export const ATTR = {
   BULLMQ_QUEUE_NAME: 'bullmq.queue.name',
   BULLMQ_QUEUE_OPERATION: 'bullmq.queue.operation',
   BULLMQ_JOB_ID: 'bullmq.job.id',
+
+  /** Names a product event to send when the span ends. */
+  ANALYTICS_EVENT: 'analytics.event',
+  /** The event's distinct id; `enduser.id` is used when absent. */
+  ANALYTICS_DISTINCT_ID: 'analytics.distinct_id',
+  /** Prefix of attributes that become the event's properties. */
+  ANALYTICS_PROPERTY_PREFIX: 'analytics.property.',
+  ENDUSER_ID: 'enduser.id',
+  SENTRY_EVENT_ID: 'sentry.event_id',
+} as const;
+
+/** Property names the gateway adds to every product event. */
+export const EVENT_PROPERTY = {
+  TRACE_ID: 'trace_id',
+  SPAN_ID: 'span_id',
+  SERVICE: 'service',
+  ENVIRONMENT: 'environment',
 } as const;
 
 export const DISTRO_NAME = 'otel-gateway';
@@ -37,4 +54,5 @@ export const LOCAL_SINK_FILES = {
   traces: 'traces.jsonl',
   logs: 'logs.jsonl',
   metrics: 'metrics.jsonl',
+  events: 'events.jsonl',
 } as const;

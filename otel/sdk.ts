@@ -1,7 +1,8 @@
 /**
  * Builds the OpenTelemetry SDK from a validated configuration: resource,
- * context manager, propagators, sampler, one batch processor per route and
- * the instrumentations. Registers one set of OpenTelemetry globals, once.
+ * context manager, propagators, sampler, the trace, log and metric
+ * pipelines with one exporter per route, and the instrumentations.
+ * Registers one set of OpenTelemetry globals, once.
  */
 import { basename } from 'node:path';
 import { context, propagation, trace } from '@opentelemetry/api';
@@ -12,27 +13,28 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   TracerProvider,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { registerHandle, type ErrorContext } from './api';
+import { registerHandle, type AnalyticsEvent, type ErrorContext } from './api';
+import { BusinessEventSpanProcessor } from './business-events';
 import type { GatewayConfig } from './config';
 import { log } from './diag';
 import { createInstrumentations } from './instrumentations';
-import { ATTR, DISTRO_NAME } from './names';
-import { createLocalRoute } from './routes/local';
-import { createOtlpRoute } from './routes/otlp';
-import type { Route } from './routes/route';
-import { createSentryRoute } from './routes/sentry';
+import { startLogs } from './logs';
+import { startMetrics } from './metrics';
+import { ATTR, DISTRO_NAME, EVENT_PROPERTY } from './names';
+import type { AnalyticsSink, Route } from './routes/route';
+import { createRoutes } from './routing';
 import { createSampler } from './sampler';
 import { createShutdown, installSignalHandlers } from './shutdown';
 
 const GATEWAY_VERSION = '0.1.0';
 
-function createResource(config: GatewayConfig) {
+function createResource(config: GatewayConfig): Resource {
   return resourceFromAttributes({
     ...config.resourceAttributes,
     [ATTR.SERVICE_NAME]: config.serviceName,
@@ -48,96 +50,64 @@ function createResource(config: GatewayConfig) {
   });
 }
 
-/**
- * Builds the routes. Each is isolated: one that fails to start is reported
- * and its signals fall back to the local sink.
- */
-function createRoutes(config: GatewayConfig): Route[] {
-  const routes: Route[] = [];
-  const timeout = config.batch.exportTimeoutMillis;
-
-  let tracesRouted = false;
-  let errorsRouted = false;
-
-  if (config.otlp) {
-    try {
-      routes.push(createOtlpRoute(config.otlp, timeout));
-      tracesRouted = true;
-    } catch (error) {
-      log.error(`collector route failed to start: ${String(error)}`);
-    }
-  }
-
-  if (config.sentry) {
-    try {
-      const sentry = createSentryRoute(config.sentry, timeout);
-      // In collector mode the collector forwards traces to Sentry.
-      routes.push(tracesRouted ? { ...sentry, spanExporter: undefined } : sentry);
-      tracesRouted = true;
-      errorsRouted = true;
-    } catch (error) {
-      log.error(`sentry route failed to start: ${String(error)}`);
-    }
-  } else {
-    log.info('sentry: off (SENTRY_DSN is not set)');
-  }
-
-  if (!tracesRouted || !errorsRouted) {
-    routes.push(
-      createLocalRoute(config, { traces: !tracesRouted, errors: !errorsRouted }),
-    );
-  }
-  return routes;
-}
-
 /** Paths of the exporters' own requests, which must produce no spans. */
 function exportPaths(config: GatewayConfig): string[] {
   if (!config.otlp) return [];
-  return [new URL(`${config.otlp.endpoint}/v1/traces`).pathname];
-}
-
-export interface Gateway {
-  routes: Route[];
-  shutdown(): Promise<void>;
-}
-
-export function startSdk(config: GatewayConfig): Gateway {
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
+  return ['traces', 'logs', 'metrics'].map(
+    (signal) => new URL(`${config.otlp!.endpoint}/v1/${signal}`).pathname,
   );
+}
 
-  const routes = createRoutes(config);
-  const spanProcessors: SpanProcessor[] = routes
-    .filter((route) => route.spanExporter)
-    .map(
-      (route) =>
-        new BatchSpanProcessor({ exporter: route.spanExporter!, ...config.batch }),
+function startTraces(
+  config: GatewayConfig,
+  resource: Resource,
+  routes: Route[],
+  analytics: AnalyticsSink[],
+): TracerProvider {
+  const spanProcessors: SpanProcessor[] = [];
+  if (analytics.length > 0) {
+    spanProcessors.push(new BusinessEventSpanProcessor(analytics));
+  }
+  for (const route of routes) {
+    if (!route.spanExporter) continue;
+    spanProcessors.push(
+      new BatchSpanProcessor({ exporter: route.spanExporter, ...config.batch }),
     );
-
+  }
   const provider = new TracerProvider({
-    resource: createResource(config),
+    resource,
     sampler: createSampler(config.sampler),
     spanProcessors,
   });
   trace.setGlobalTracerProvider(provider);
+  return provider;
+}
 
-  const instrumentations = createInstrumentations(config, exportPaths(config));
-  registerInstrumentations({ instrumentations, tracerProvider: provider });
+/** Adds the trace id and the service to every product event. */
+function withTraceContext(
+  config: GatewayConfig,
+  event: AnalyticsEvent,
+): AnalyticsEvent {
+  const spanContext = trace.getSpan(context.active())?.spanContext();
+  return {
+    ...event,
+    properties: {
+      [EVENT_PROPERTY.SERVICE]: config.serviceName,
+      [EVENT_PROPERTY.ENVIRONMENT]: config.environment,
+      ...(spanContext ? { [EVENT_PROPERTY.TRACE_ID]: spanContext.traceId } : {}),
+      ...event.properties,
+    },
+  };
+}
 
-  const shutdown = createShutdown(
-    () => [
-      { name: 'traces', run: () => provider.shutdown() },
-      ...routes.map((route) => ({ name: route.name, run: () => route.shutdown() })),
-    ],
-    config.shutdownTimeoutMillis,
-  );
-  installSignalHandlers(shutdown);
-
+function registerGatewayHandle(
+  config: GatewayConfig,
+  routes: Route[],
+  flush: () => Promise<void>,
+): void {
   const errorRoutes = routes.filter((route) => route.captureException);
+  const analytics = routes.flatMap((route) => route.analytics ?? []);
+
   registerHandle({
     captureException(error: unknown, errorContext?: ErrorContext) {
       let eventId: string | undefined;
@@ -146,9 +116,83 @@ export function startSdk(config: GatewayConfig): Gateway {
       }
       return eventId;
     },
-    async flush() {
-      await provider.forceFlush();
+    capture(event) {
+      const enriched = withTraceContext(config, event);
+      for (const sink of analytics) sink.capture(enriched);
     },
+    identify(request) {
+      for (const sink of analytics) sink.identify(request);
+    },
+    async isFeatureEnabled(flag, distinctId, fallback) {
+      const sink = analytics[0];
+      return sink ? sink.isFeatureEnabled(flag, distinctId, fallback) : fallback;
+    },
+    // NOTE: passes values through unchanged until a redaction rule set is
+    // wired in here.
+    sanitize: (value) => value,
+    flush,
+  });
+}
+
+export interface Gateway {
+  routes: Route[];
+  shutdown(): Promise<void>;
+}
+
+export function startSdk(config: GatewayConfig): Gateway {
+  if (config.sourceMaps) process.setSourceMapsEnabled(true);
+
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
+
+  const resource = createResource(config);
+  const routes = createRoutes(config);
+  const analytics = routes.flatMap((route) => route.analytics ?? []);
+
+  const tracerProvider = startTraces(config, resource, routes, analytics);
+  const loggerProvider = startLogs(config, resource, routes);
+  const meters = startMetrics(config, resource, routes);
+
+  const instrumentations = createInstrumentations(config, exportPaths(config));
+  registerInstrumentations({
+    instrumentations,
+    tracerProvider,
+    meterProvider: meters.provider,
+  });
+
+  // Providers flush their batches into the routes first, then each route
+  // sends what it holds and closes.
+  const shutdown = createShutdown(
+    () => [
+      [
+        { name: 'traces', run: () => tracerProvider.shutdown() },
+        { name: 'logs', run: () => loggerProvider.shutdown() },
+        { name: 'metrics', run: () => meters.shutdown() },
+      ],
+      routes.map((route) => ({
+        name: route.name,
+        run: async () => {
+          await route.shutdown();
+          const dropped = route.dropped?.() ?? 0;
+          if (dropped > 0) log.warn(`${route.name}: dropped ${dropped} item(s) it could not send`);
+        },
+      })),
+    ],
+    config.shutdownTimeoutMillis,
+  );
+  installSignalHandlers(shutdown);
+
+  registerGatewayHandle(config, routes, async () => {
+    await Promise.all([
+      tracerProvider.forceFlush(),
+      loggerProvider.forceFlush(),
+      meters.provider.forceFlush(),
+    ]);
   });
 
   return { routes, shutdown };

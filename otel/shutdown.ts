@@ -30,18 +30,22 @@ function withDeadline(step: ShutdownStep, deadline: number): Promise<void> {
 }
 
 /**
- * Returns a function that runs every step once, in parallel, each bounded by
- * `timeoutMillis` from the first call. Later calls get the same promise.
+ * Returns a function that runs the phases in order and the steps of a phase
+ * in parallel, once, all bounded by `timeoutMillis` from the first call. A
+ * failed or late step does not stop the others. Later calls get the same
+ * promise.
  */
 export function createShutdown(
-  steps: () => ShutdownStep[],
+  phases: () => ShutdownStep[][],
   timeoutMillis: number,
 ): () => Promise<void> {
   let running: Promise<void> | undefined;
   return () => {
     running ??= (async () => {
       const deadline = Date.now() + timeoutMillis;
-      await Promise.all(steps().map((step) => withDeadline(step, deadline)));
+      for (const steps of phases()) {
+        await Promise.all(steps.map((step) => withDeadline(step, deadline)));
+      }
     })();
     return running;
   };

@@ -1,42 +1,55 @@
 /**
  * The local sink: every signal whose route is off is written under
- * `TELEMETRY_LOCAL_DIR` as OTLP JSON, one export request per line and one
- * file per signal, so a newcomer sees traces without any account.
+ * `TELEMETRY_LOCAL_DIR`, one file per signal, so a newcomer sees telemetry
+ * without any account. Traces, logs and metrics are OTLP JSON export
+ * requests, one per line; product events are one JSON object per line.
  */
 import { join } from 'node:path';
-import { trace, context as otelContext } from '@opentelemetry/api';
+import { context as otelContext, trace } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import {
+  JsonLogsSerializer,
+  JsonMetricsSerializer,
+  JsonTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { GatewayConfig } from '../config';
 import { log } from '../diag';
 import { ATTR, LOCAL_SINK_FILES } from '../names';
 import { RotatingFile } from './rotating-file';
-import type { ErrorContext, Route } from './route';
+import type { AnalyticsSink, ErrorContext, Route, Signal } from './route';
 
 /** OTLP severity number for ERROR (logs data model). */
 const SEVERITY_ERROR = 17;
 
-class LocalSpanExporter implements SpanExporter {
-  private warned = false;
+type Serialize<T> = (items: T) => Uint8Array | undefined;
 
-  constructor(private readonly file: RotatingFile) {}
+/** Appends one serialized OTLP request per export; never throws. */
+class JsonLinesExporter<T> {
+  constructor(
+    private readonly file: RotatingFile,
+    private readonly serialize: Serialize<T>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
 
-  export(
-    spans: ReadableSpan[],
-    resultCallback: (result: ExportResult) => void,
-  ): void {
-    const body = JsonTraceSerializer.serializeRequest(spans);
+  export(items: T, resultCallback: (result: ExportResult) => void): void {
+    let body: Uint8Array | undefined;
+    try {
+      body = this.serialize(items);
+    } catch (error) {
+      this.onError(error);
+    }
     if (!body) {
       resultCallback({ code: ExportResultCode.FAILED });
       return;
     }
-    const line = Buffer.from(body).toString('utf8');
     let failed = false;
     void this.file
-      .append(line, (error) => {
+      .append(Buffer.from(body).toString('utf8'), (error) => {
         failed = true;
-        this.warnOnce(error);
+        this.onError(error);
       })
       .then(() =>
         resultCallback({
@@ -51,13 +64,6 @@ class LocalSpanExporter implements SpanExporter {
 
   shutdown(): Promise<void> {
     return this.file.flush();
-  }
-
-  private warnOnce(error: unknown): void {
-    if (this.warned) return;
-    this.warned = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    log.warn(`local sink: cannot write ${this.file.path}: ${reason}`);
   }
 }
 
@@ -104,51 +110,110 @@ function errorLogLine(
             { key: ATTR.PROCESS_PID, value: { intValue: process.pid } },
           ],
         },
-        scopeLogs: [{ scope: { name: 'otel-gateway.errors' }, logRecords: [record] }],
+        scopeLogs: [
+          { scope: { name: 'otel-gateway.errors' }, logRecords: [record] },
+        ],
       },
     ],
   });
 }
 
+class LocalAnalytics implements AnalyticsSink {
+  constructor(
+    private readonly file: RotatingFile,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  capture(event: Parameters<AnalyticsSink['capture']>[0]): void {
+    const line = JSON.stringify({
+      type: 'capture',
+      timestamp: new Date().toISOString(),
+      ...event,
+    });
+    void this.file.append(line, this.onError);
+  }
+
+  identify(request: Parameters<AnalyticsSink['identify']>[0]): void {
+    const line = JSON.stringify({
+      type: 'identify',
+      timestamp: new Date().toISOString(),
+      ...request,
+    });
+    void this.file.append(line, this.onError);
+  }
+
+  async isFeatureEnabled(
+    _flag: string,
+    _distinctId: string,
+    fallback: boolean,
+  ): Promise<boolean> {
+    return fallback;
+  }
+}
+
 export function createLocalRoute(
   config: GatewayConfig,
-  signals: { traces: boolean; errors: boolean },
+  signals: ReadonlySet<Signal>,
 ): Route {
   const { dir, maxFileBytes } = config.local;
-  const tracesFile = new RotatingFile(
-    join(dir, LOCAL_SINK_FILES.traces),
-    dir,
-    maxFileBytes,
-  );
-  const logsFile = new RotatingFile(
-    join(dir, LOCAL_SINK_FILES.logs),
-    dir,
-    maxFileBytes,
-  );
-  const kept = [signals.traces && 'traces', signals.errors && 'errors']
-    .filter(Boolean)
-    .join(', ');
-
-  let logWarned = false;
-  const onLogError = (error: unknown) => {
-    if (logWarned) return;
-    logWarned = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    log.warn(`local sink: cannot write ${logsFile.path}: ${reason}`);
+  const file = (name: keyof typeof LOCAL_SINK_FILES) =>
+    new RotatingFile(join(dir, LOCAL_SINK_FILES[name]), dir, maxFileBytes);
+  const files = {
+    traces: file('traces'),
+    logs: file('logs'),
+    metrics: file('metrics'),
+    events: file('events'),
   };
 
+  const warned = new Set<RotatingFile>();
+  const onErrorFor = (target: RotatingFile) => (error: unknown) => {
+    if (warned.has(target)) return;
+    warned.add(target);
+    const reason = error instanceof Error ? error.message : String(error);
+    log.warn(`local sink: cannot write ${target.path}: ${reason}`);
+  };
+
+  const spanExporter: SpanExporter | undefined = signals.has('traces')
+    ? new JsonLinesExporter<ReadableSpan[]>(
+        files.traces,
+        (spans) => JsonTraceSerializer.serializeRequest(spans),
+        onErrorFor(files.traces),
+      )
+    : undefined;
+  const logExporter: LogRecordExporter | undefined = signals.has('logs')
+    ? new JsonLinesExporter<ReadableLogRecord[]>(
+        files.logs,
+        (records) => JsonLogsSerializer.serializeRequest(records),
+        onErrorFor(files.logs),
+      )
+    : undefined;
+  const metricExporter: PushMetricExporter | undefined = signals.has('metrics')
+    ? new JsonLinesExporter<ResourceMetrics>(
+        files.metrics,
+        (metrics) => JsonMetricsSerializer.serializeRequest(metrics),
+        onErrorFor(files.metrics),
+      )
+    : undefined;
+
+  const kept = [...signals].join(', ');
   return {
     name: 'local',
     summary: `local sink: on for ${kept || 'nothing'}, writing to ${dir}`,
-    spanExporter: signals.traces ? new LocalSpanExporter(tracesFile) : undefined,
-    captureException: signals.errors
+    spanExporter,
+    logExporter,
+    metricExporter,
+    analytics: signals.has('events')
+      ? new LocalAnalytics(files.events, onErrorFor(files.events))
+      : undefined,
+    captureException: signals.has('errors')
       ? (error, errorContext) => {
-          void logsFile.append(errorLogLine(config, error, errorContext), onLogError);
+          const line = errorLogLine(config, error, errorContext);
+          void files.logs.append(line, onErrorFor(files.logs));
           return undefined;
         }
       : undefined,
     async shutdown() {
-      await Promise.all([tracesFile.flush(), logsFile.flush()]);
+      await Promise.all(Object.values(files).map((f) => f.flush()));
     },
   };
 }

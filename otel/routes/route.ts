@@ -1,19 +1,41 @@
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import type { ErrorContext } from '../api';
+import type { AnalyticsEvent, ErrorContext, IdentifyRequest } from '../api';
 
-export type { ErrorContext };
+export type { AnalyticsEvent, ErrorContext, IdentifyRequest };
+
+export type Signal = 'traces' | 'errors' | 'logs' | 'metrics' | 'events';
+
+/** Where product events go: PostHog, or the local sink. */
+export interface AnalyticsSink {
+  capture(event: AnalyticsEvent): void;
+  identify(request: IdentifyRequest): void;
+  /** Resolves to `fallback` when the flag cannot be evaluated. */
+  isFeatureEnabled(
+    flag: string,
+    distinctId: string,
+    fallback: boolean,
+  ): Promise<boolean>;
+}
 
 /**
- * One destination. The core builds a batch processor for `spanExporter`,
- * sends captured errors to `captureException`, and awaits `shutdown` within
- * the shutdown deadline. A route never throws into the app.
+ * One destination. The core builds a batch processor for each exporter,
+ * sends captured errors to `captureException` and product events to
+ * `analytics`, and awaits `shutdown` within the shutdown deadline. A route
+ * never throws into the app.
  */
 export interface Route {
   readonly name: string;
   /** One line for the start-up summary; secrets masked, endpoint host only. */
   readonly summary: string;
   readonly spanExporter?: SpanExporter;
+  readonly logExporter?: LogRecordExporter;
+  readonly metricExporter?: PushMetricExporter;
+  readonly analytics?: AnalyticsSink;
   /** Returns the destination's event id, if it assigns one. */
   captureException?(error: unknown, context?: ErrorContext): string | undefined;
+  /** Items the route gave up on (queue full, backend down), if it counts them. */
+  dropped?(): number;
   shutdown(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { captureException } from '#otel';
 import { ApiError } from './api-error';
+import { currentLogContext } from './logging/log-context';
 
 const CODES: Record<number, string> = {
   400: 'invalid_request',
@@ -24,7 +25,8 @@ const CODES: Record<number, string> = {
 /**
  * Writes every error in the API's error shape. Client errors (4xx) are
  * expected and not reported; anything else is sent to the error route with
- * the request's route, linked to the active trace.
+ * the request's context, linked to the active trace, and logged with the
+ * error route's event id.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -52,16 +54,36 @@ export class HttpExceptionFilter implements ExceptionFilter {
       }
     }
 
-    const route = (request.route as { path?: string } | undefined)?.path;
-    const eventId = captureException(exception, {
-      tags: { 'http.route': route ?? 'unknown', 'http.method': request.method },
-    });
-    this.logger.error(
-      `unhandled error on ${request.method} ${route ?? 'unknown route'}${eventId ? ` (event ${eventId})` : ''}`,
-      exception instanceof Error ? exception.stack : String(exception),
-    );
+    this.report(exception, request);
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
       error: { code: 'internal_error', message: 'internal server error' },
     });
+  }
+
+  private report(exception: unknown, request: Request): void {
+    const route = `${request.baseUrl ?? ''}${(request.route as { path?: string } | undefined)?.path ?? ''}` || 'unknown';
+    const logContext = currentLogContext() ?? {};
+    const tags: Record<string, string> = {
+      'http.route': route,
+      'http.request.method': request.method,
+    };
+    if (logContext.requestId) tags['http.request.id'] = logContext.requestId;
+    if (logContext.transactionReference) {
+      tags['payment.transaction.reference'] = logContext.transactionReference;
+    }
+    const eventId = captureException(exception, {
+      tags,
+      user: logContext.userId ? { id: logContext.userId } : undefined,
+    });
+
+    this.logger.error(
+      {
+        message: `unhandled error on ${request.method} ${route}`,
+        'sentry.event_id': eventId ?? '',
+        'exception.type': exception instanceof Error ? exception.name : typeof exception,
+        'exception.message': exception instanceof Error ? exception.message : String(exception),
+      },
+      exception instanceof Error ? exception.stack : undefined,
+    );
   }
 }

@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { captureException } from '#otel';
+import { runWithLogContext } from '../common/logging/log-context';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config';
 import { PrismaService } from '../database/prisma.service';
 import { NOTIFICATIONS_QUEUE, type NotificationJob } from './notification-queue';
@@ -23,13 +24,18 @@ export class NotificationProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<NotificationJob>): Promise<string> {
-    try {
-      return await this.deliver(job);
-    } catch (error) {
-      await this.onAttemptFailed(job, error);
-      throw error;
-    }
+  process(job: Job<NotificationJob>): Promise<string> {
+    return runWithLogContext(
+      { jobId: job.id, queue: NOTIFICATIONS_QUEUE },
+      async () => {
+        try {
+          return await this.deliver(job);
+        } catch (error) {
+          await this.onAttemptFailed(job, error);
+          throw error;
+        }
+      },
+    );
   }
 
   private async deliver(job: Job<NotificationJob>): Promise<string> {
@@ -82,6 +88,12 @@ export class NotificationProcessor extends WorkerHost {
       where: { id: notificationId },
       data: { status: 'SENT', sentAt: new Date(), lastError: null },
     });
+    this.logger.log({
+      message: `notification ${notificationId} sent by ${notification.channel}`,
+      'notification.id': notificationId,
+      'notification.channel': notification.channel,
+      'user.id': notification.userId,
+    });
     return 'sent';
   }
 
@@ -116,8 +128,10 @@ export class NotificationProcessor extends WorkerHost {
       },
       extra: { attemptsMade: job.attemptsMade + 1 },
     });
-    this.logger.error(
-      `notification ${job.data.notificationId} failed for good after ${job.attemptsMade + 1} attempts${eventId ? ` (event ${eventId})` : ''}: ${message}`,
-    );
+    this.logger.error({
+      message: `notification ${job.data.notificationId} failed for good after ${job.attemptsMade + 1} attempts: ${message}`,
+      'notification.id': job.data.notificationId,
+      'sentry.event_id': eventId ?? '',
+    });
   }
 }

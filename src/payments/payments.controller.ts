@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { addLogContext } from '../common/logging/log-context';
 import { parseIdempotencyKey, parsePaymentInput } from './payment-input';
 import { PaymentsService, toPaymentView, type PaymentView } from './payments.service';
 
@@ -13,6 +14,7 @@ export class PaymentsController {
     @Headers('idempotency-key') idempotencyKey: unknown,
   ): Promise<Pick<PaymentView, 'id' | 'reference' | 'status'>> {
     const input = parsePaymentInput(body);
+    addLogContext({ userId: input.userId });
     const key = parseIdempotencyKey(idempotencyKey);
     const transaction = await this.payments.create(input, key);
     return {
@@ -24,6 +26,12 @@ export class PaymentsController {
 
   @Get(':id')
   async findOne(@Param('id') id: string): Promise<PaymentView> {
-    return toPaymentView(await this.payments.findById(id));
+    const transaction = await this.payments.findById(id);
+    addLogContext({
+      userId: transaction.userId,
+      transactionId: transaction.id,
+      transactionReference: transaction.reference,
+    });
+    return toPaymentView(transaction);
   }
 }

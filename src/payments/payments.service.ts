@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
+import {
+  AnalyticsService,
+  transactionProperties,
+} from '../analytics/analytics.service';
 import { ApiError } from '../common/api-error';
+import { addLogContext } from '../common/logging/log-context';
 import { PrismaService } from '../database/prisma.service';
 import {
   Prisma,
   type Transaction,
   type TransactionType,
+  type User,
 } from '../generated/prisma/client';
 import { NotificationsService } from '../notifications/notifications.service';
+import { UsersService } from '../users/users.service';
 import type { PaymentInput, PaymentMethod } from './payment-input';
 
 const TYPE_BY_METHOD: Record<PaymentMethod, TransactionType> = {
@@ -49,6 +57,13 @@ export function toPaymentView(transaction: Transaction): PaymentView {
   };
 }
 
+interface RecordedPayment {
+  transaction: Transaction;
+  notificationIds: string[];
+  user: User;
+  userCreated: boolean;
+}
+
 function newReference(): string {
   return `pay_${randomBytes(10).toString('hex')}`;
 }
@@ -65,6 +80,8 @@ export class PaymentsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly notifications: NotificationsService,
+    private readonly users: UsersService,
+    private readonly analytics: AnalyticsService,
   ) {}
 
   /**
@@ -78,7 +95,7 @@ export class PaymentsService {
       if (existing) return existing;
     }
 
-    let created: { transaction: Transaction; notificationIds: string[] };
+    let created: RecordedPayment;
     try {
       created = await this.prisma.$transaction((tx) =>
         this.recordPayment(tx, input, idempotencyKey),
@@ -92,8 +109,36 @@ export class PaymentsService {
       throw error;
     }
 
+    const { transaction, user, userCreated } = created;
+    addLogContext({
+      transactionId: transaction.id,
+      transactionReference: transaction.reference,
+    });
+    if (userCreated) this.analytics.identifyUser(user);
+    this.recordInitiated(transaction, input.method);
+
     await this.notifications.enqueue(created.notificationIds);
-    return created.transaction;
+    return transaction;
+  }
+
+  /**
+   * `transaction_initiated` goes through the analytics API; `payment_initiated`
+   * is declared on the active span, and the gateway sends it when the span
+   * ends, with the span's trace id.
+   */
+  private recordInitiated(transaction: Transaction, method: PaymentMethod): void {
+    const properties = transactionProperties(transaction, { method });
+    this.analytics.track('transaction_initiated', transaction.userId, properties);
+    trace.getActiveSpan()?.setAttributes({
+      'analytics.event': 'payment_initiated',
+      'analytics.distinct_id': transaction.userId,
+      'analytics.property.type': properties.type,
+      'analytics.property.amount': properties.amount,
+      'analytics.property.currency': properties.currency,
+      'analytics.property.method': method,
+      'analytics.property.status': properties.status,
+      'analytics.property.reference': properties.reference,
+    });
   }
 
   async findById(id: string): Promise<Transaction> {
@@ -110,12 +155,11 @@ export class PaymentsService {
     tx: Prisma.TransactionClient,
     input: PaymentInput,
     idempotencyKey: string | undefined,
-  ) {
-    await tx.user.upsert({
-      where: { id: input.userId },
-      create: { id: input.userId },
-      update: {},
-    });
+  ): Promise<RecordedPayment> {
+    const { user, created: userCreated } = await this.users.findOrCreate(
+      tx,
+      input.userId,
+    );
     const transaction = await tx.transaction.create({
       data: {
         reference: newReference(),
@@ -132,7 +176,7 @@ export class PaymentsService {
       { userId: input.userId, channel: 'EMAIL', recipient: input.userId, subject, body, transactionId: transaction.id },
       { userId: input.userId, channel: 'IN_APP', recipient: input.userId, subject, body, transactionId: transaction.id },
     ]);
-    return { transaction, notificationIds };
+    return { transaction, notificationIds, user, userCreated };
   }
 
   private async findByIdempotencyKey(

@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import {
+  AnalyticsService,
+  FLAGS,
+  transactionProperties,
+} from '../analytics/analytics.service';
+import { addLogContext } from '../common/logging/log-context';
 import { PrismaService } from '../database/prisma.service';
-import { Prisma } from '../generated/prisma/client';
+import { Prisma, type Transaction } from '../generated/prisma/client';
 import { NotificationsService } from '../notifications/notifications.service';
 
 export interface PaystackEvent {
@@ -42,6 +48,7 @@ export class WebhooksService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly notifications: NotificationsService,
+    private readonly analytics: AnalyticsService,
   ) {}
 
   /**
@@ -51,6 +58,7 @@ export class WebhooksService {
    */
   async applyPaystack(event: PaystackEvent): Promise<WebhookOutcome> {
     let notificationIds: string[] = [];
+    let completed: Transaction | undefined;
     let outcome: WebhookOutcome;
     try {
       outcome = await this.prisma.$transaction(async (tx) => {
@@ -67,22 +75,59 @@ export class WebhooksService {
         if (event.event !== 'charge.success') return 'ignored';
         const result = await this.completeCharge(tx, event);
         notificationIds = result.notificationIds;
+        completed = result.transaction;
         return result.outcome;
       });
     } catch (error) {
       if (isUniqueViolation(error)) return 'duplicate';
       throw error;
     }
-    if (notificationIds.length > 0) {
-      await this.notifications.enqueue(notificationIds);
+    if (completed) {
+      await this.afterCompleted(completed, notificationIds);
     }
     return outcome;
+  }
+
+  /** Events, and the optional SMS receipt, once the completion has committed. */
+  private async afterCompleted(
+    transaction: Transaction,
+    notificationIds: string[],
+  ): Promise<void> {
+    addLogContext({
+      userId: transaction.userId,
+      transactionId: transaction.id,
+      transactionReference: transaction.reference,
+    });
+    const properties = transactionProperties(transaction);
+    this.analytics.track('transaction_completed', transaction.userId, properties);
+    this.analytics.track('payment_successful', transaction.userId, properties);
+
+    const ids = [...notificationIds];
+    if (await this.analytics.isEnabled(FLAGS.smsPaymentReceipts, transaction.userId)) {
+      ids.push(
+        ...(await this.notifications.record(this.prisma, [
+          {
+            userId: transaction.userId,
+            channel: 'SMS',
+            recipient: transaction.userId,
+            subject: 'Payment successful',
+            body: `Payment ${transaction.reference} received.`,
+            transactionId: transaction.id,
+          },
+        ])),
+      );
+    }
+    await this.notifications.enqueue(ids);
   }
 
   private async completeCharge(
     tx: Prisma.TransactionClient,
     event: PaystackEvent,
-  ): Promise<{ outcome: WebhookOutcome; notificationIds: string[] }> {
+  ): Promise<{
+    outcome: WebhookOutcome;
+    notificationIds: string[];
+    transaction?: Transaction;
+  }> {
     const { reference, amount, currency } = event.data;
     const transaction = reference
       ? await tx.transaction.findUnique({ where: { reference } })
@@ -95,8 +140,8 @@ export class WebhooksService {
       return { outcome: 'ignored', notificationIds: [] };
     }
     const matches =
-      typeof amount === 'number' &&
-      BigInt(amount) === transaction.amount &&
+      Number.isSafeInteger(amount) &&
+      BigInt(amount as number) === transaction.amount &&
       currency === transaction.currency;
     if (!matches) {
       this.logger.warn(
@@ -105,7 +150,7 @@ export class WebhooksService {
       return { outcome: 'ignored', notificationIds: [] };
     }
 
-    await tx.transaction.update({
+    const updated = await tx.transaction.update({
       where: { id: transaction.id },
       data: { status: 'COMPLETED' },
     });
@@ -115,6 +160,6 @@ export class WebhooksService {
       { userId: transaction.userId, channel: 'EMAIL', recipient: transaction.userId, subject, body, transactionId: transaction.id },
       { userId: transaction.userId, channel: 'IN_APP', recipient: transaction.userId, subject, body, transactionId: transaction.id },
     ]);
-    return { outcome: 'applied', notificationIds };
+    return { outcome: 'applied', notificationIds, transaction: updated };
   }
 }

@@ -1,12 +1,15 @@
 /**
- * A loopback server that stands in for Sentry and an OTLP collector. It
- * decodes what the real SDKs send: OTLP traces (protobuf or JSON) at any path
- * ending in `/v1/traces` or `/v1/traces/`, and Sentry envelopes at
- * `/api/<project>/envelope/`.
+ * A loopback server that stands in for every destination and decodes what
+ * the real SDKs send: OTLP traces (protobuf or JSON) at any path ending in
+ * `/v1/traces`, other OTLP signals by path, Sentry envelopes at
+ * `/api/<project>/envelope/`, Better Stack's gzip'd msgpack batches (any
+ * `application/msgpack` POST), and PostHog batches at `/batch/` with feature
+ * flags at `/flags/`.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { once } from 'node:events';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import {
   decodeTraceRequest,
   decodeTraceRequestJson,
@@ -36,6 +39,12 @@ export interface CaptureServer {
   requests: CapturedRequest[];
   spans: DecodedSpan[];
   envelopes: Envelope[];
+  /** Log records Better Stack received, one object each. */
+  logtail: Record<string, any>[];
+  /** PostHog events from `/batch/` requests. */
+  posthog: Record<string, any>[];
+  /** Raw bodies of OTLP requests other than traces, by path. */
+  otlp: { path: string; body: Buffer }[];
   /** Sentry events (error items) from all envelopes. */
   events(): any[];
   close(): Promise<void>;
@@ -80,12 +89,25 @@ export function parseEnvelope(raw: Buffer): Envelope {
   return { header, items };
 }
 
+export interface CaptureOptions {
+  /** Status to answer with (default 200). */
+  answer?: (request: CapturedRequest) => number;
+  /** Requests to accept and never answer. */
+  hang?: (request: CapturedRequest) => boolean;
+  /** Feature flags PostHog's `/flags/` returns. */
+  flags?: Record<string, boolean | string>;
+}
+
 export async function startCaptureServer(
-  answer: (request: CapturedRequest) => number = () => 200,
+  options: CaptureOptions = {},
 ): Promise<CaptureServer> {
+  const answer = options.answer ?? (() => 200);
   const requests: CapturedRequest[] = [];
   const spans: DecodedSpan[] = [];
   const envelopes: Envelope[] = [];
+  const logtail: Record<string, any>[] = [];
+  const posthog: Record<string, any>[] = [];
+  const otlp: { path: string; body: Buffer }[] = [];
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -98,8 +120,11 @@ export async function startCaptureServer(
       );
       const request = { method: req.method ?? 'GET', path, headers: req.headers, body };
       requests.push(request);
+      if (options.hang?.(request)) return;
 
+      let reply = '{}';
       try {
+        const contentType = String(req.headers['content-type'] ?? '');
         if (/\/v1\/traces\/?$/.test(path)) {
           const json = String(req.headers['content-type']).includes('json');
           spans.push(
@@ -107,15 +132,23 @@ export async function startCaptureServer(
               ? decodeTraceRequestJson(body.toString('utf8'))
               : decodeTraceRequest(body)),
           );
+        } else if (/\/v1\/(logs|metrics)\/?$/.test(path)) {
+          otlp.push({ path, body });
         } else if (/\/envelope\/?$/.test(path)) {
           envelopes.push(parseEnvelope(body));
+        } else if (contentType.includes('msgpack')) {
+          logtail.push(...(decodeMsgpack(body) as Record<string, any>[]));
+        } else if (path === '/batch/' || path === '/batch') {
+          posthog.push(...JSON.parse(body.toString('utf8')).batch);
+        } else if (path.startsWith('/flags')) {
+          reply = JSON.stringify({ featureFlags: options.flags ?? {} });
         }
       } catch (error) {
         res.writeHead(400).end(String(error));
         return;
       }
       res.writeHead(answer(request), { 'content-type': 'application/json' });
-      res.end('{}');
+      res.end(reply);
     });
   });
   server.listen(0, '127.0.0.1');
@@ -130,6 +163,9 @@ export async function startCaptureServer(
     requests,
     spans,
     envelopes,
+    logtail,
+    posthog,
+    otlp,
     events: () =>
       envelopes.flatMap((e) =>
         e.items.filter((i) => i.header.type === 'event').map((i) => i.payload),
