@@ -1,5 +1,6 @@
 /**
- * The OpenTelemetry Logs SDK: one batch processor per route that takes logs.
+ * The OpenTelemetry Logs SDK: one bounded batch processor per route that
+ * takes logs.
  * Registered as the global logger provider, so `logs.getLogger()` in the app
  * and the pino and winston instrumentations all feed it; each record carries
  * the active span's trace and span ids.
@@ -7,7 +8,8 @@
 import { logs } from '@opentelemetry/api';
 import { logs as logsApiPackage } from '@opentelemetry/api-logs';
 import type { Resource } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { BoundedLogRecordProcessor } from './bounded-batch';
 import type { GatewayConfig } from './config';
 import type { Route } from './routes/route';
 
@@ -15,20 +17,21 @@ export function startLogs(
   config: GatewayConfig,
   resource: Resource,
   routes: Route[],
-): LoggerProvider {
+): { provider: LoggerProvider; processors: BoundedLogRecordProcessor[] } {
   const processors = routes
     .filter((route) => route.logExporter)
     .map(
       (route) =>
-        new BatchLogRecordProcessor({
-          exporter: route.logExporter!,
-          ...config.batch,
-        }),
+        new BoundedLogRecordProcessor(
+          `${route.name} logs`,
+          route.logExporter!,
+          config.batch,
+        ),
     );
   const provider = new LoggerProvider({ resource, processors });
   logs.setGlobalLoggerProvider(provider);
   // `@opentelemetry/api-logs` keeps a global of its own; the winston
   // transport still reads that one.
   logsApiPackage.setGlobalLoggerProvider(provider as never);
-  return provider;
+  return { provider, processors };
 }

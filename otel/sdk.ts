@@ -14,12 +14,9 @@ import {
 } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  TracerProvider,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
+import { TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { registerHandle, type AnalyticsEvent, type ErrorContext } from './api';
+import { BoundedSpanProcessor } from './bounded-batch';
 import { BusinessEventSpanProcessor } from './business-events';
 import type { GatewayConfig } from './config';
 import { log } from './diag';
@@ -63,24 +60,45 @@ function startTraces(
   resource: Resource,
   routes: Route[],
   analytics: AnalyticsSink[],
-): TracerProvider {
+): { provider: TracerProvider; exporters: BoundedSpanProcessor[] } {
   const spanProcessors: SpanProcessor[] = [];
   if (analytics.length > 0) {
     spanProcessors.push(new BusinessEventSpanProcessor(analytics));
   }
-  for (const route of routes) {
-    if (!route.spanExporter) continue;
-    spanProcessors.push(
-      new BatchSpanProcessor({ exporter: route.spanExporter, ...config.batch }),
+  const exporters = routes
+    .filter((route) => route.spanExporter)
+    .map(
+      (route) =>
+        new BoundedSpanProcessor(
+          `${route.name} traces`,
+          route.spanExporter!,
+          config.batch,
+        ),
     );
-  }
+  spanProcessors.push(...exporters);
   const provider = new TracerProvider({
     resource,
     sampler: createSampler(config.sampler),
     spanProcessors,
   });
   trace.setGlobalTracerProvider(provider);
-  return provider;
+  return { provider, exporters };
+}
+
+/** Logs, once, how many items each pipeline and route gave up on. */
+function reportDrops(
+  processors: { dropped: number; name?: string }[],
+  routes: Route[],
+): void {
+  for (const processor of processors) {
+    if (processor.dropped > 0) {
+      log.warn(`${processor.name}: dropped ${processor.dropped} item(s) while the queue was full`);
+    }
+  }
+  for (const route of routes) {
+    const dropped = route.dropped?.() ?? 0;
+    if (dropped > 0) log.warn(`${route.name}: dropped ${dropped} item(s) it could not send`);
+  }
 }
 
 /** Adds the trace id and the service to every product event. */
@@ -154,8 +172,10 @@ export function startSdk(config: GatewayConfig): Gateway {
   const routes = createRoutes(config);
   const analytics = routes.flatMap((route) => route.analytics ?? []);
 
-  const tracerProvider = startTraces(config, resource, routes, analytics);
-  const loggerProvider = startLogs(config, resource, routes);
+  const traces = startTraces(config, resource, routes, analytics);
+  const tracerProvider = traces.provider;
+  const logs = startLogs(config, resource, routes);
+  const loggerProvider = logs.provider;
   const meters = startMetrics(config, resource, routes);
 
   const instrumentations = createInstrumentations(config, exportPaths(config));
@@ -174,14 +194,14 @@ export function startSdk(config: GatewayConfig): Gateway {
         { name: 'logs', run: () => loggerProvider.shutdown() },
         { name: 'metrics', run: () => meters.shutdown() },
       ],
-      routes.map((route) => ({
-        name: route.name,
-        run: async () => {
-          await route.shutdown();
-          const dropped = route.dropped?.() ?? 0;
-          if (dropped > 0) log.warn(`${route.name}: dropped ${dropped} item(s) it could not send`);
+      routes.map((route) => ({ name: route.name, run: () => route.shutdown() })),
+      [
+        {
+          name: 'drop report',
+          run: async () =>
+            reportDrops([...traces.exporters, ...logs.processors], routes),
         },
-      })),
+      ],
     ],
     config.shutdownTimeoutMillis,
   );

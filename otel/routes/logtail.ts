@@ -4,8 +4,8 @@
  * source token as a Bearer token.
  *
  * Memory stays bounded when Better Stack is slow or down: the batch processor
- * in front of this exporter holds at most `OTEL_BLRP_MAX_QUEUE_SIZE` records
- * and drops newer ones past that, and the SDK keeps at most
+ * in front of this exporter holds at most `OTEL_BSP_MAX_QUEUE_SIZE` records
+ * and drops the oldest past that, and the SDK keeps at most
  * `(SYNC_MAX + SYNC_QUEUED_MAX) * BATCH_SIZE` records in flight, dropping
  * (and counting) the rest.
  */
