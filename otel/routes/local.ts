@@ -7,19 +7,21 @@
 import { join } from 'node:path';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import {
-  JsonLogsSerializer,
-  JsonMetricsSerializer,
-  JsonTraceSerializer,
-} from '@opentelemetry/otlp-transformer';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { GatewayConfig } from '../config';
 import { log } from '../diag';
+import { lazy } from '../lazy';
 import { ATTR, LOCAL_SINK_FILES } from '../names';
 import { RotatingFile } from './rotating-file';
 import type { AnalyticsSink, ErrorContext, Route, Signal } from './route';
+
+/** The OTLP serializers, loaded on the first export rather than at start-up. */
+const serializers = lazy(
+  () =>
+    require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer'),
+);
 
 /** OTLP severity number for ERROR (logs data model). */
 const SEVERITY_ERROR = 17;
@@ -176,21 +178,22 @@ export function createLocalRoute(
   const spanExporter: SpanExporter | undefined = signals.has('traces')
     ? new JsonLinesExporter<ReadableSpan[]>(
         files.traces,
-        (spans) => JsonTraceSerializer.serializeRequest(spans),
+        (spans) => serializers().JsonTraceSerializer.serializeRequest(spans),
         onErrorFor(files.traces),
       )
     : undefined;
   const logExporter: LogRecordExporter | undefined = signals.has('logs')
     ? new JsonLinesExporter<ReadableLogRecord[]>(
         files.logs,
-        (records) => JsonLogsSerializer.serializeRequest(records),
+        (records) => serializers().JsonLogsSerializer.serializeRequest(records),
         onErrorFor(files.logs),
       )
     : undefined;
   const metricExporter: PushMetricExporter | undefined = signals.has('metrics')
     ? new JsonLinesExporter<ResourceMetrics>(
         files.metrics,
-        (metrics) => JsonMetricsSerializer.serializeRequest(metrics),
+        (metrics) =>
+          serializers().JsonMetricsSerializer.serializeRequest(metrics),
         onErrorFor(files.metrics),
       )
     : undefined;

@@ -3,31 +3,42 @@
  * to the endpoint in `OTEL_EXPORTER_OTLP_ENDPOINT`, and the collector fans
  * them out to the vendors.
  */
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpRouteConfig } from '../config';
+import { LazyExporter } from '../lazy';
 import type { Route } from './route';
 
 export function createOtlpRoute(
   otlpConfig: OtlpRouteConfig,
   exportTimeoutMillis: number,
 ): Route {
-  const { OTLPTraceExporter } = require(
-    '@opentelemetry/exporter-trace-otlp-proto',
-  ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
-  const { OTLPLogExporter } = require(
-    '@opentelemetry/exporter-logs-otlp-proto',
-  ) as typeof import('@opentelemetry/exporter-logs-otlp-proto');
-  const { OTLPMetricExporter } = require(
-    '@opentelemetry/exporter-metrics-otlp-proto',
-  ) as typeof import('@opentelemetry/exporter-metrics-otlp-proto');
-
   const options = (signal: string) => ({
     url: `${otlpConfig.endpoint}/v1/${signal}`,
     headers: otlpConfig.headers,
     timeoutMillis: exportTimeoutMillis,
   });
-  const spanExporter = new OTLPTraceExporter(options('traces'));
-  const logExporter = new OTLPLogExporter(options('logs'));
-  const metricExporter = new OTLPMetricExporter(options('metrics'));
+  // Each exporter package is loaded on its first export, off the start-up path.
+  const spanExporter: SpanExporter = new LazyExporter(() => {
+    const { OTLPTraceExporter } = require(
+      '@opentelemetry/exporter-trace-otlp-proto',
+    ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+    return new OTLPTraceExporter(options('traces'));
+  });
+  const logExporter: LogRecordExporter = new LazyExporter(() => {
+    const { OTLPLogExporter } = require(
+      '@opentelemetry/exporter-logs-otlp-proto',
+    ) as typeof import('@opentelemetry/exporter-logs-otlp-proto');
+    return new OTLPLogExporter(options('logs'));
+  });
+  // Cumulative temporality, the OTLP exporter's default, needs no package.
+  const metricExporter: PushMetricExporter = new LazyExporter(() => {
+    const { OTLPMetricExporter } = require(
+      '@opentelemetry/exporter-metrics-otlp-proto',
+    ) as typeof import('@opentelemetry/exporter-metrics-otlp-proto');
+    return new OTLPMetricExporter(options('metrics'));
+  });
   const host = new URL(otlpConfig.endpoint).host;
 
   return {

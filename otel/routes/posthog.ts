@@ -11,6 +11,11 @@
  *
  * Memory stays bounded: the SDK keeps at most `MAX_QUEUE_SIZE` events and
  * drops the oldest past that.
+ *
+ * `posthog-node` is loaded after the first event is captured (on the next
+ * turn of the event loop, so not inside the request that captured it), or
+ * when a flag is first read; a process that never sends an event never loads
+ * it.
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import {
@@ -31,9 +36,68 @@ const FLAG_TIMEOUT_MS = 1500;
 
 export const METRICS_EVENT = 'service_metrics';
 
+/** Loads and configures the PostHog client on first use. */
+class ClientLoader {
+  private client?: PostHogClient;
+  private pending: ((client: PostHogClient) => void)[] = [];
+  private scheduled = false;
+  private droppedCount = 0;
+
+  constructor(private readonly build: () => PostHogClient) {}
+
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  get loaded(): PostHogClient | undefined {
+    return this.client;
+  }
+
+  /** Returns the client, loading it now if needed. */
+  get(): PostHogClient {
+    if (!this.client) {
+      this.client = this.build();
+      const queued = this.pending;
+      this.pending = [];
+      for (const run of queued) run(this.client);
+    }
+    return this.client;
+  }
+
+  /** Sends what is queued and closes; loads the client only if needed. */
+  async close(timeoutMillis: number): Promise<void> {
+    if (!this.client && this.pending.length === 0) return;
+    await this.get().shutdown(timeoutMillis);
+  }
+
+  /** Runs `task` with the client now, or once it has loaded. */
+  use(task: (client: PostHogClient) => void): void {
+    if (this.client) {
+      task(this.client);
+      return;
+    }
+    if (this.pending.length >= MAX_QUEUE_SIZE) {
+      this.pending.shift();
+      this.droppedCount++;
+    }
+    this.pending.push(task);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      try {
+        this.get();
+      } catch (error) {
+        log.error(`posthog: cannot load posthog-node; events are dropped: ${String(error)}`);
+        this.droppedCount += this.pending.length;
+        this.pending = [];
+      }
+    });
+  }
+}
+
 class PosthogMetricExporter implements PushMetricExporter {
   constructor(
-    private readonly client: PostHogClient,
+    private readonly client: ClientLoader,
     private readonly distinctId: string,
   ) {}
 
@@ -43,7 +107,7 @@ class PosthogMetricExporter implements PushMetricExporter {
   ): void {
     const { properties, truncated } = metricsToProperties(metrics);
     if (Object.keys(properties).length > 0) {
-      this.client.capture({
+      this.client.get().capture({
         distinctId: this.distinctId,
         event: METRICS_EVENT,
         properties: {
@@ -61,21 +125,23 @@ class PosthogMetricExporter implements PushMetricExporter {
   }
 
   async forceFlush(): Promise<void> {
-    await this.client.flush();
+    await this.client.loaded?.flush();
   }
 
   async shutdown(): Promise<void> {}
 }
 
 class PosthogAnalytics implements AnalyticsSink {
-  constructor(private readonly client: PostHogClient) {}
+  constructor(private readonly client: ClientLoader) {}
 
   capture({ event, distinctId, properties }: AnalyticsEvent): void {
-    this.client.capture({ event, distinctId, properties });
+    this.client.use((client) => client.capture({ event, distinctId, properties }));
   }
 
   identify({ distinctId, properties }: IdentifyRequest): void {
-    this.client.identify({ distinctId, properties: { $set: properties } });
+    this.client.use((client) =>
+      client.identify({ distinctId, properties: { $set: properties } }),
+    );
   }
 
   async isFeatureEnabled(
@@ -89,7 +155,7 @@ class PosthogAnalytics implements AnalyticsSink {
     });
     try {
       const value = await Promise.race([
-        this.client.isFeatureEnabled(flag, distinctId),
+        this.client.get().isFeatureEnabled(flag, distinctId),
         timeout,
       ]);
       return value ?? fallback;
@@ -107,6 +173,25 @@ export function createPosthogRoute(
   config: GatewayConfig,
   options: { metrics: boolean },
 ): Route {
+  const client = new ClientLoader(() => createClient(posthogConfig));
+  const host = new URL(posthogConfig.host).host;
+  const flags = posthogConfig.secretKey ? 'local flag evaluation' : 'remote flag evaluation';
+  return {
+    name: 'posthog',
+    summary: `posthog: on, events${options.metrics ? ' and metrics' : ''} to ${host} (${flags})`,
+    analytics: new PosthogAnalytics(client),
+    metricExporter: options.metrics
+      ? new PosthogMetricExporter(
+          client,
+          `service:${config.serviceName}:${config.instanceId}`,
+        )
+      : undefined,
+    dropped: () => client.dropped,
+    shutdown: () => client.close(2000),
+  };
+}
+
+function createClient(posthogConfig: PosthogRouteConfig): PostHogClient {
   const { PostHog } = require('posthog-node') as PostHogModule;
   const client = new PostHog(posthogConfig.apiKey, {
     host: posthogConfig.host,
@@ -126,21 +211,5 @@ export function createPosthogRoute(
   client.on('error', (error: unknown) => {
     log.debug(`posthog: send failed: ${String(error)}`);
   });
-
-  const host = new URL(posthogConfig.host).host;
-  const flags = posthogConfig.secretKey ? 'local flag evaluation' : 'remote flag evaluation';
-  return {
-    name: 'posthog',
-    summary: `posthog: on, events${options.metrics ? ' and metrics' : ''} to ${host} (${flags})`,
-    analytics: new PosthogAnalytics(client),
-    metricExporter: options.metrics
-      ? new PosthogMetricExporter(
-          client,
-          `service:${config.serviceName}:${config.instanceId}`,
-        )
-      : undefined,
-    async shutdown() {
-      await client.shutdown(2000);
-    },
-  };
+  return client;
 }

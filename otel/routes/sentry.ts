@@ -7,8 +7,10 @@
  * headers beside W3C `traceparent`. Tracing options stay unset so Sentry never
  * registers a tracer provider of its own (`@sentry/node` 11).
  */
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { SentryRouteConfig } from '../config';
 import { log } from '../diag';
+import { LazyExporter } from '../lazy';
 import type { ErrorContext, Route } from './route';
 
 type SentryModule = typeof import('@sentry/node');
@@ -20,19 +22,21 @@ export function createSentryRoute(
   // Loaded here, not at the top, so a process without SENTRY_DSN never pays
   // for the SDK.
   const Sentry: SentryModule = require('@sentry/node');
-  const { OTLPTraceExporter } = require(
-    '@opentelemetry/exporter-trace-otlp-proto',
-  ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
-
   const endpoint = Sentry.getOtlpTracesEndpoint(sentryConfig.dsn);
   if (!endpoint) {
     throw new Error('SENTRY_DSN could not be parsed by the Sentry SDK');
   }
 
-  const spanExporter = new OTLPTraceExporter({
-    url: endpoint.url,
-    headers: endpoint.headers,
-    timeoutMillis: exportTimeoutMillis,
+  // The exporter package is loaded on the first export.
+  const spanExporter: SpanExporter = new LazyExporter(() => {
+    const { OTLPTraceExporter } = require(
+      '@opentelemetry/exporter-trace-otlp-proto',
+    ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+    return new OTLPTraceExporter({
+      url: endpoint.url,
+      headers: endpoint.headers,
+      timeoutMillis: exportTimeoutMillis,
+    });
   });
 
   Sentry.init({
