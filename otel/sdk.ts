@@ -18,6 +18,7 @@ import { TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { registerHandle, type AnalyticsEvent, type ErrorContext } from './api';
 import { BoundedSpanProcessor } from './bounded-batch';
 import { BusinessEventSpanProcessor } from './business-events';
+import { installCrashReporter } from './crash-reporter';
 import type { GatewayConfig } from './config';
 import { log } from './diag';
 import { createInstrumentations } from './instrumentations';
@@ -206,6 +207,12 @@ export function startSdk(config: GatewayConfig): Gateway {
     config.shutdownTimeoutMillis,
   );
   installSignalHandlers(shutdown);
+  installCrashReporter(
+    (error) => {
+      for (const route of routes) route.captureException?.(error);
+    },
+    shutdown,
+  );
 
   registerGatewayHandle(config, routes, async () => {
     await Promise.all([

@@ -75,14 +75,16 @@ describe('one request, one trace, to Sentry', () => {
     const traceId = server.traceId;
     const inTrace = () => sentry.spans.filter((s) => s.traceId === traceId);
 
-    // The EMAIL job calls the provider from the worker; wait for that span.
+    // The EMAIL job calls the provider from the worker; wait for that span
+    // and for both jobs' consumer spans.
     await waitFor(
       () =>
-        inTrace().find((s) => s.kind === CLIENT && s.resource['process.command'] === 'worker.js' && s.attributes['http.request.method'] === 'POST')
+        inTrace().find((s) => s.kind === CLIENT && s.resource['process.command'] === 'worker.js' && s.attributes['http.request.method'] === 'POST') &&
+        inTrace().filter((s) => s.kind === CONSUMER).length >= 2
           ? true
           : undefined,
       20_000,
-      'the worker HTTP client span',
+      'the worker HTTP client span and two consumer spans',
     );
     const spans = inTrace();
     const byId = new Map(spans.map((s) => [s.spanId, s]));
