@@ -1,23 +1,26 @@
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import type { AnalyticsEvent, ErrorContext, IdentifyRequest } from '../api';
+import type {
+  AnalyticsEvent,
+  ErrorContext,
+  GatewayHandle,
+  IdentifyRequest,
+} from '../api';
 
 export type { AnalyticsEvent, ErrorContext, IdentifyRequest };
 
 export type Signal = 'traces' | 'errors' | 'logs' | 'metrics' | 'events';
 
-/** Where product events go: PostHog, or the local sink. */
-export interface AnalyticsSink {
-  capture(event: AnalyticsEvent): void;
-  identify(request: IdentifyRequest): void;
-  /** Resolves to `fallback` when the flag cannot be evaluated. */
-  isFeatureEnabled(
-    flag: string,
-    distinctId: string,
-    fallback: boolean,
-  ): Promise<boolean>;
-}
+/**
+ * Destination of product events and source of feature flags: PostHog, or the
+ * local sink. `isFeatureEnabled` resolves to `fallback` when the flag cannot
+ * be evaluated.
+ */
+export type AnalyticsSink = Pick<
+  GatewayHandle,
+  'capture' | 'identify' | 'isFeatureEnabled'
+>;
 
 /**
  * One destination. The core builds a batch processor for each exporter,
