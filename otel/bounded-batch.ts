@@ -1,8 +1,8 @@
 /**
  * Batch processors with a hard memory bound that drop the OLDEST items when
  * full, and count what they drop. The SDK's own batch processors drop the
- * newest instead; when a destination is down for a while, the newest data is
- * the data someone will want to look at.
+ * newest instead. When a destination is down for a while, the newest data is
+ * what someone will want to look at.
  *
  * One export runs at a time per processor, inside a context with tracing
  * suppressed (so exporting never creates spans), and is abandoned after

@@ -1,8 +1,9 @@
 /**
- * Reports uncaught exceptions (and unhandled rejections, which Node turns
- * into uncaught exceptions when nothing listens for them) to the error
- * route, then ends the process as Node would: the error on stderr and exit
- * status 1, after a flush bounded by the shutdown deadline.
+ * Reports uncaught exceptions to the error route. Unhandled rejections are
+ * covered too, because Node turns them into uncaught exceptions when nothing
+ * listens for them. The process then ends as Node would end it, with the
+ * error on stderr and exit status 1, after a flush bounded by the shutdown
+ * deadline.
  *
  * If the app has its own `uncaughtException` listener, the app decides what
  * happens next; the gateway only reports.

@@ -25,8 +25,8 @@ interface Exporter<T> {
 }
 
 /**
- * An exporter whose real implementation is built on first export. Shutdown
- * and flush of one that never exported do nothing.
+ * An exporter whose real implementation is built on first export. If it
+ * never exported, shutdown and flush do nothing.
  */
 export class LazyExporter<T> implements Exporter<T> {
   private readonly get: () => Exporter<T>;

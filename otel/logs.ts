@@ -1,9 +1,8 @@
 /**
  * The OpenTelemetry Logs SDK: one bounded batch processor per route that
- * takes logs.
- * Registered as the global logger provider, so `logs.getLogger()` in the app
- * and the pino and winston instrumentations all feed it; each record carries
- * the active span's trace and span ids.
+ * takes logs. It is the global logger provider, so `logs.getLogger()` in the
+ * app and the pino and winston instrumentations all feed it. Each record
+ * carries the active span's trace and span ids.
  */
 import { logs } from '@opentelemetry/api';
 import { logs as logsApiPackage } from '@opentelemetry/api-logs';

@@ -3,11 +3,11 @@
  * handed to `@logtail/node`, which posts them as gzip'd msgpack with the
  * source token as a Bearer token.
  *
- * Memory stays bounded when Better Stack is slow or down: the batch processor
- * in front of this exporter holds at most `OTEL_BSP_MAX_QUEUE_SIZE` records
- * and drops the oldest past that, and the SDK keeps at most
- * `(SYNC_MAX + SYNC_QUEUED_MAX) * BATCH_SIZE` records in flight, dropping
- * (and counting) the rest.
+ * Memory stays bounded when Better Stack is slow or down. The batch
+ * processor in front of this exporter keeps at most `OTEL_BSP_MAX_QUEUE_SIZE`
+ * records and drops the oldest past that. The SDK keeps at most
+ * `(SYNC_MAX + SYNC_QUEUED_MAX) * BATCH_SIZE` records in flight and drops
+ * (and counts) the rest.
  */
 import { hrTimeToMilliseconds, ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';

@@ -12,10 +12,9 @@
  * Memory stays bounded: the SDK keeps at most `MAX_QUEUE_SIZE` events and
  * drops the oldest past that.
  *
- * `posthog-node` is loaded after the first event is captured (on the next
- * turn of the event loop, so not inside the request that captured it), or
- * when a flag is first read; a process that never sends an event never loads
- * it.
+ * `posthog-node` is loaded on the turn of the event loop after the first
+ * event is captured, so not inside the request that captured it, or when a
+ * flag is first read. A process that never sends an event never loads it.
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import {

@@ -14,7 +14,7 @@ export type ProductEvent =
   | 'vtu_purchase_completed'
   | 'vtu_purchase_failed';
 
-/** Feature flags the service reads, with the value used when PostHog cannot answer. */
+/** Feature flags the service reads, each with the value used when PostHog is unreachable. */
 export const FLAGS = {
   /** Also send an SMS receipt when a payment succeeds. */
   smsPaymentReceipts: { key: 'sms-payment-receipts', fallback: false },

@@ -24,9 +24,9 @@ const CODES: Record<number, string> = {
 
 /**
  * Writes every error in the API's error shape. Client errors (4xx) are
- * expected and not reported; anything else is sent to the error route with
- * the request's context, linked to the active trace, and logged with the
- * error route's event id.
+ * expected, so they are not reported. Any other error is sent to the error
+ * route with the request's context and the active trace, and its log record
+ * carries the error route's event id.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {

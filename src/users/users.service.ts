@@ -16,7 +16,8 @@ export class UsersService {
 
   /**
    * Returns the user, creating it on first sight inside the caller's
-   * transaction. `created` tells the caller to identify it once committed.
+   * transaction. When `created` is true, the caller identifies the user
+   * once the transaction has committed.
    */
   async findOrCreate(
     tx: Prisma.TransactionClient,

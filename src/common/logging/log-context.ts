@@ -30,7 +30,7 @@ export function currentLogContext(): LogContext | undefined {
   return storage.getStore();
 }
 
-/** The context as log attributes, named after OpenTelemetry conventions where they exist. */
+/** Converts the context to log attributes, named after OpenTelemetry conventions where they exist. */
 export function logContextAttributes(
   context: LogContext | undefined,
 ): Record<string, string> {
