@@ -66,13 +66,25 @@ function createRoutes(config: GatewayConfig): Route[] {
     } catch (error) {
       log.error(`collector route failed to start: ${String(error)}`);
     }
+  } else {
+    log.info(
+      'collector mode: off (no usable OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)',
+    );
   }
 
   if (config.sentry) {
     try {
       const sentry = createSentryRoute(config.sentry, timeout);
       // In collector mode the collector forwards traces to Sentry.
-      routes.push(tracesRouted ? { ...sentry, spanExporter: undefined } : sentry);
+      routes.push(
+        tracesRouted
+          ? {
+              ...sentry,
+              spanExporter: undefined,
+              summary: `${sentry.summary}; traces go to the collector instead`,
+            }
+          : sentry,
+      );
       tracesRouted = true;
       errorsRouted = true;
     } catch (error) {
@@ -93,7 +105,7 @@ function createRoutes(config: GatewayConfig): Route[] {
 /** Paths of the exporters' own requests, which must produce no spans. */
 function exportPaths(config: GatewayConfig): string[] {
   if (!config.otlp) return [];
-  return [new URL(`${config.otlp.endpoint}/v1/traces`).pathname];
+  return [new URL(config.otlp.traces.url).pathname];
 }
 
 export interface Gateway {

@@ -1,28 +1,48 @@
 /**
- * Collector mode: traces go as OTLP (protobuf over HTTP) to the endpoint in
- * `OTEL_EXPORTER_OTLP_ENDPOINT`, and the collector fans them out.
+ * Collector mode: traces go as OTLP over HTTP to the endpoint in
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`, and
+ * the collector fans them out. Protobuf by default, JSON on request.
  */
-import type { OtlpRouteConfig } from '../config';
+import type { OtlpRouteConfig, OtlpTracesConfig } from '../config';
 import type { Route } from './route';
+
+type ProtoExporterModule =
+  typeof import('@opentelemetry/exporter-trace-otlp-proto');
+type ExporterOptions = NonNullable<
+  ConstructorParameters<ProtoExporterModule['OTLPTraceExporter']>[0]
+>;
+
+function loadExporterModule(
+  protocol: OtlpTracesConfig['protocol'],
+): ProtoExporterModule {
+  // Both packages export an OTLPTraceExporter with the same options, and
+  // only the body encoding differs. A process loads only the one it uses.
+  if (protocol === 'http/json') {
+    return require('@opentelemetry/exporter-trace-otlp-http') as ProtoExporterModule;
+  }
+  return require('@opentelemetry/exporter-trace-otlp-proto') as ProtoExporterModule;
+}
 
 export function createOtlpRoute(
   otlpConfig: OtlpRouteConfig,
   exportTimeoutMillis: number,
 ): Route {
-  const { OTLPTraceExporter } = require(
-    '@opentelemetry/exporter-trace-otlp-proto',
-  ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  const traces = otlpConfig.traces;
+  const { OTLPTraceExporter } = loadExporterModule(traces.protocol);
 
   const spanExporter = new OTLPTraceExporter({
-    url: `${otlpConfig.endpoint}/v1/traces`,
-    headers: otlpConfig.headers,
-    timeoutMillis: exportTimeoutMillis,
+    url: traces.url,
+    headers: traces.headers,
+    timeoutMillis: traces.timeoutMillis ?? exportTimeoutMillis,
+    compression: traces.compression as ExporterOptions['compression'],
   });
-  const host = new URL(otlpConfig.endpoint).host;
+  const host = new URL(traces.url).host;
+  const encoding = traces.protocol === 'http/json' ? 'JSON' : 'protobuf';
+  const gzip = traces.compression === 'gzip' ? ', gzip' : '';
 
   return {
     name: 'otlp',
-    summary: `collector: on, traces as OTLP/protobuf to ${host} (OTEL_EXPORTER_OTLP_ENDPOINT is set)`,
+    summary: `collector mode: on (${traces.urlVariable} is set), traces as OTLP/${encoding}${gzip} to ${host}`,
     spanExporter,
     shutdown: () => spanExporter.shutdown(),
   };
