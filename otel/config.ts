@@ -333,7 +333,9 @@ function readOtlpEndpoints(
   const rawBase = reader.string(OTLP_ENDPOINT);
   const rawTraces = reader.string(OTLP_TRACES_ENDPOINT);
   const base =
-    rawBase === undefined ? undefined : parseOtlpUrl(rawBase, 'http://host:4318');
+    rawBase === undefined
+      ? undefined
+      : parseOtlpUrl(rawBase, 'http://host:4318');
   const traces =
     rawTraces === undefined
       ? undefined

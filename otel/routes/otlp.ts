@@ -17,10 +17,11 @@ function loadExporterModule(
 ): ProtoExporterModule {
   // Both packages export an OTLPTraceExporter with the same options, and
   // only the body encoding differs. A process loads only the one it uses.
-  if (protocol === 'http/json') {
-    return require('@opentelemetry/exporter-trace-otlp-http') as ProtoExporterModule;
-  }
-  return require('@opentelemetry/exporter-trace-otlp-proto') as ProtoExporterModule;
+  const name =
+    protocol === 'http/json'
+      ? '@opentelemetry/exporter-trace-otlp-http'
+      : '@opentelemetry/exporter-trace-otlp-proto';
+  return require(name) as ProtoExporterModule;
 }
 
 export function createOtlpRoute(
