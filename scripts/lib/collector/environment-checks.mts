@@ -181,9 +181,10 @@ export function checkEnvironment(
   envFileLabel: string,
   problems: string[],
 ): void {
-  const raw = files
-    .map((file) => file.config)
-    .reduce((merged, config) => mergeConfigs(merged, config)) as ConfigMap;
+  const raw = files.reduce<unknown>(
+    (merged, file) => mergeConfigs(merged, file.config),
+    {},
+  ) as ConfigMap;
   const expanded = expandConfig(raw, variables) as ConfigMap;
   checkComponentTypes(raw, problems);
   checkPipelines(raw, problems);
