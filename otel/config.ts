@@ -251,6 +251,19 @@ const OTLP_TRACES_ENDPOINT = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
 
 type Parsed<T> = { value: T } | { problem: string };
 
+/** An endpoint for a message, with any user name and password masked. */
+function maskUrlCredentials(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (!url.username && !url.password) return raw;
+    url.username = '***';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return raw;
+  }
+}
+
 /** Checks an endpoint variable: an http or https URL. */
 function parseOtlpUrl(raw: string, example: string): Parsed<string> {
   let url: URL;
@@ -356,7 +369,7 @@ function readOtlpEndpoints(
       ? 'it is ignored'
       : 'collector mode is off';
     reader.warnings.push(
-      `${OTLP_ENDPOINT}="${rawBase}" ${base.problem}; ${consequence}`,
+      `${OTLP_ENDPOINT}="${maskUrlCredentials(rawBase!)}" ${base.problem}; ${consequence}`,
     );
   }
   if (traces && 'problem' in traces) {
@@ -364,7 +377,7 @@ function readOtlpEndpoints(
       ? `using ${OTLP_ENDPOINT} with /v1/traces`
       : 'collector mode is off';
     reader.warnings.push(
-      `${OTLP_TRACES_ENDPOINT}="${rawTraces}" ${traces.problem}; ${consequence}`,
+      `${OTLP_TRACES_ENDPOINT}="${maskUrlCredentials(rawTraces!)}" ${traces.problem}; ${consequence}`,
     );
   }
   return { base: baseUrl, traces: tracesEndpoint };

@@ -90,6 +90,15 @@ describe('collector mode config', () => {
     ]);
   });
 
+  test('credentials in a bad endpoint are masked', () => {
+    const { warnings } = read({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://app:hunter2@collector:4317',
+    });
+    assert.deepEqual(warnings, [
+      'OTEL_EXPORTER_OTLP_ENDPOINT="grpc://***@collector:4317" must use http or https; collector mode is off',
+    ]);
+  });
+
   test('traces headers override shared headers', () => {
     const { config, warnings } = read({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
