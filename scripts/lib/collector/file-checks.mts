@@ -1,7 +1,8 @@
 /**
  * Checks of one collector config file, run once however many environments
  * use it: YAML syntax, top-level keys, literal credentials, variables missing
- * from .env.example and regular expressions Go's RE2 cannot compile.
+ * from .env.example, and redaction patterns with lookaround or
+ * backreferences, which Go's RE2 does not support.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
