@@ -29,10 +29,32 @@ export interface SentryRouteConfig {
   release?: string;
 }
 
-export interface OtlpRouteConfig {
-  /** Base URL; signal paths such as `/v1/traces` are appended. */
-  endpoint: string;
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+export type OtlpCompression = 'gzip' | 'none';
+
+export interface OtlpTracesConfig {
+  /** Full URL that spans are POSTed to. */
+  url: string;
+  /** The variable that `url` came from, for the start-up summary. */
+  urlVariable: string;
+  /** Shared headers overridden per key by the traces-specific ones. */
   headers: Record<string, string>;
+  protocol: OtlpProtocol;
+  compression: OtlpCompression;
+  /** Per-request timeout; unset keeps the batch processor's timeout. */
+  timeoutMillis?: number;
+}
+
+export interface OtlpRouteConfig {
+  /**
+   * Base URL from `OTEL_EXPORTER_OTLP_ENDPOINT`; signal paths such as
+   * `/v1/traces` are appended. Unset when only a signal endpoint is set.
+   */
+  endpoint?: string;
+  /** Headers from `OTEL_EXPORTER_OTLP_HEADERS`, shared by every signal. */
+  headers: Record<string, string>;
+  traces: OtlpTracesConfig;
 }
 
 export interface LogtailRouteConfig {
@@ -295,30 +317,181 @@ function readPosthog(reader: EnvReader): PosthogRouteConfig | undefined {
   };
 }
 
-function readOtlp(reader: EnvReader): OtlpRouteConfig | undefined {
-  const endpoint = reader.string('OTEL_EXPORTER_OTLP_ENDPOINT');
-  if (endpoint === undefined) return undefined;
+// --- Collector mode: the OTLP exporter variables of the OpenTelemetry spec.
+// A traces-specific variable wins over the shared one of the same kind.
 
+const OTLP_ENDPOINT = 'OTEL_EXPORTER_OTLP_ENDPOINT';
+const OTLP_TRACES_ENDPOINT = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+
+type Parsed<T> = { value: T } | { problem: string };
+
+/** An endpoint for a message, with any user name and password masked. */
+function maskUrlCredentials(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (!url.username && !url.password) return raw;
+    url.username = '***';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return raw;
+  }
+}
+
+/** Checks an endpoint variable: an http or https URL. */
+function parseOtlpUrl(raw: string, example: string): Parsed<string> {
   let url: URL;
   try {
-    url = new URL(endpoint);
+    url = new URL(raw);
   } catch {
-    reader.warnings.push(
-      `OTEL_EXPORTER_OTLP_ENDPOINT="${endpoint}" is not a URL (expected http://host:4318); collector mode is off`,
-    );
-    return undefined;
+    return { problem: `is not a URL (expected ${example})` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    reader.warnings.push(
-      `OTEL_EXPORTER_OTLP_ENDPOINT="${endpoint}" must use http or https; collector mode is off`,
-    );
-    return undefined;
+    return { problem: 'must use http or https' };
   }
-  const rawHeaders = reader.string('OTEL_EXPORTER_OTLP_HEADERS');
-  const headers = rawHeaders
-    ? parseKeyValueList(rawHeaders, 'OTEL_EXPORTER_OTLP_HEADERS', reader.warnings)
-    : {};
-  return { endpoint: endpoint.replace(/\/+$/, ''), headers };
+  return { value: raw };
+}
+
+function parseOtlpProtocol(raw: string): Parsed<OtlpProtocol> {
+  const value = raw.toLowerCase();
+  if (value === 'http/protobuf' || value === 'http/json') return { value };
+  if (value === 'grpc') {
+    return {
+      problem:
+        "is not supported because the gateway exports OTLP over HTTP (point the endpoint at the collector's OTLP/HTTP port, usually 4318)",
+    };
+  }
+  return { problem: 'is not one of http/protobuf, http/json, grpc' };
+}
+
+function parseOtlpCompression(raw: string): Parsed<OtlpCompression> {
+  const value = raw.toLowerCase();
+  if (value === 'gzip' || value === 'none') return { value };
+  return { problem: 'is not one of gzip, none' };
+}
+
+function parseTimeoutMillis(raw: string): Parsed<number> {
+  const value = Number(raw);
+  if (Number.isInteger(value) && value >= 1) return { value };
+  return { problem: 'is not an integer >= 1 (milliseconds)' };
+}
+
+/**
+ * Reads the first variable of `names` that is set and valid. Each invalid
+ * one is reported, naming what is used instead: a later variable or the
+ * fallback.
+ */
+function readFirstValid<T>(
+  reader: EnvReader,
+  names: readonly string[],
+  parse: (raw: string) => Parsed<T>,
+  fallback: { value: T; description: string },
+): T {
+  const rejected: string[] = [];
+  let chosen = fallback;
+  for (const name of names) {
+    const raw = reader.string(name);
+    if (raw === undefined) continue;
+    const parsed = parse(raw);
+    if ('value' in parsed) {
+      chosen = { value: parsed.value, description: `${raw} from ${name}` };
+      break;
+    }
+    rejected.push(`${name}="${raw}" ${parsed.problem}`);
+  }
+  for (const line of rejected) {
+    reader.warnings.push(`${line}; using ${chosen.description}`);
+  }
+  return chosen.value;
+}
+
+function readHeaders(reader: EnvReader, name: string): Record<string, string> {
+  const raw = reader.string(name);
+  return raw ? parseKeyValueList(raw, name, reader.warnings) : {};
+}
+
+/**
+ * Checks both endpoint variables, then reports each invalid one with its
+ * consequence, which depends on whether the other one is usable.
+ */
+function readOtlpEndpoints(
+  reader: EnvReader,
+): { base?: string; traces?: { url: string; variable: string } } {
+  const rawBase = reader.string(OTLP_ENDPOINT);
+  const rawTraces = reader.string(OTLP_TRACES_ENDPOINT);
+  const base =
+    rawBase === undefined
+      ? undefined
+      : parseOtlpUrl(rawBase, 'http://host:4318');
+  const traces =
+    rawTraces === undefined
+      ? undefined
+      : parseOtlpUrl(rawTraces, 'http://host:4318/v1/traces');
+
+  const baseUrl =
+    base && 'value' in base ? base.value.replace(/\/+$/, '') : undefined;
+  let tracesEndpoint: { url: string; variable: string } | undefined;
+  if (traces && 'value' in traces) {
+    // The spec uses a signal-specific endpoint as it is, path included.
+    tracesEndpoint = { url: traces.value, variable: OTLP_TRACES_ENDPOINT };
+  } else if (baseUrl) {
+    tracesEndpoint = { url: `${baseUrl}/v1/traces`, variable: OTLP_ENDPOINT };
+  }
+
+  if (base && 'problem' in base) {
+    const consequence = tracesEndpoint
+      ? 'it is ignored'
+      : 'collector mode is off';
+    reader.warnings.push(
+      `${OTLP_ENDPOINT}="${maskUrlCredentials(rawBase!)}" ${base.problem}; ${consequence}`,
+    );
+  }
+  if (traces && 'problem' in traces) {
+    const consequence = baseUrl
+      ? `using ${OTLP_ENDPOINT} with /v1/traces`
+      : 'collector mode is off';
+    reader.warnings.push(
+      `${OTLP_TRACES_ENDPOINT}="${maskUrlCredentials(rawTraces!)}" ${traces.problem}; ${consequence}`,
+    );
+  }
+  return { base: baseUrl, traces: tracesEndpoint };
+}
+
+function readOtlp(reader: EnvReader): OtlpRouteConfig | undefined {
+  const endpoints = readOtlpEndpoints(reader);
+  if (!endpoints.traces) return undefined;
+
+  const headers = readHeaders(reader, 'OTEL_EXPORTER_OTLP_HEADERS');
+  const traces: OtlpTracesConfig = {
+    url: endpoints.traces.url,
+    urlVariable: endpoints.traces.variable,
+    headers: {
+      ...headers,
+      ...readHeaders(reader, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
+    },
+    protocol: readFirstValid(
+      reader,
+      ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'],
+      parseOtlpProtocol,
+      { value: 'http/protobuf', description: 'http/protobuf' },
+    ),
+    compression: readFirstValid(
+      reader,
+      [
+        'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
+        'OTEL_EXPORTER_OTLP_COMPRESSION',
+      ],
+      parseOtlpCompression,
+      { value: 'none', description: 'none' },
+    ),
+    timeoutMillis: readFirstValid<number | undefined>(
+      reader,
+      ['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'],
+      parseTimeoutMillis,
+      { value: undefined, description: 'OTEL_BSP_EXPORT_TIMEOUT' },
+    ),
+  };
+  return { endpoint: endpoints.base, headers, traces };
 }
 
 function readSampler(reader: EnvReader): GatewayConfig['sampler'] {

@@ -42,7 +42,13 @@ export function createRoutes(config: GatewayConfig): Route[] {
     : undefined;
   if (otlp) {
     routes.push(otlp);
-    served.add('traces').add('logs').add('metrics');
+    served.add('traces');
+    if (otlp.logExporter) served.add('logs');
+    if (otlp.metricExporter) served.add('metrics');
+  } else if (!config.otlp) {
+    log.info(
+      'collector mode: off (no usable OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)',
+    );
   }
 
   if (config.sentry) {
@@ -53,7 +59,12 @@ export function createRoutes(config: GatewayConfig): Route[] {
     let sentry = tryStart('sentry', () => createSentryRoute(sentryConfig, timeout));
     if (sentry) {
       // In collector mode the collector forwards traces to Sentry.
-      if (served.has('traces')) sentry = without(sentry, 'spanExporter');
+      if (served.has('traces')) {
+        sentry = {
+          ...without(sentry, 'spanExporter'),
+          summary: `${sentry.summary}; traces go to the collector instead`,
+        };
+      }
       routes.push(sentry);
       served.add('traces').add('errors');
     }

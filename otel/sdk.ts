@@ -50,10 +50,15 @@ function createResource(config: GatewayConfig): Resource {
 
 /** Paths of the exporters' own requests, which must produce no spans. */
 function exportPaths(config: GatewayConfig): string[] {
-  if (!config.otlp) return [];
-  return ['traces', 'logs', 'metrics'].map(
-    (signal) => new URL(`${config.otlp!.endpoint}/v1/${signal}`).pathname,
-  );
+  const otlp = config.otlp;
+  if (!otlp) return [];
+  const paths = [new URL(otlp.traces.url).pathname];
+  if (otlp.endpoint) {
+    for (const signal of ['logs', 'metrics']) {
+      paths.push(new URL(`${otlp.endpoint}/v1/${signal}`).pathname);
+    }
+  }
+  return paths;
 }
 
 function startTraces(

@@ -147,8 +147,13 @@ export async function startCaptureServer(
         res.writeHead(400).end(String(error));
         return;
       }
-      res.writeHead(answer(request), { 'content-type': 'application/json' });
-      res.end(reply);
+      // OTLP/HTTP answers in the request's encoding; an empty body is an
+      // empty protobuf export response.
+      const protobuf = String(req.headers['content-type']).includes('protobuf');
+      res.writeHead(answer(request), {
+        'content-type': protobuf ? 'application/x-protobuf' : 'application/json',
+      });
+      res.end(protobuf ? '' : reply);
     });
   });
   server.listen(0, '127.0.0.1');
