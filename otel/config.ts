@@ -81,6 +81,8 @@ export interface BatchConfig {
 
 export interface GatewayConfig {
   disabled: boolean;
+  /** Variables that were set to a value the gateway could not use. */
+  rejected: ReadonlySet<string>;
   logLevel: LogLevel;
   serviceName: string;
   serviceVersion: string;
@@ -131,6 +133,8 @@ const ENVIRONMENTS: readonly Environment[] = [
 
 class EnvReader {
   readonly warnings: string[] = [];
+  /** Variables whose value was set but could not be used. */
+  readonly rejected = new Set<string>();
 
   constructor(private readonly env: Env) {}
 
@@ -254,6 +258,7 @@ function readSentry(
     reader.warnings.push(
       'SENTRY_DSN is not a valid Sentry DSN (expected https://<key>@<host>/<project id>); the Sentry route is off',
     );
+    reader.rejected.add('SENTRY_DSN');
     return undefined;
   }
   return {
@@ -548,6 +553,7 @@ export function configFromEnv(env: Env = process.env, cwd = process.cwd()): Conf
 
   const config: GatewayConfig = {
     disabled: reader.boolean('OTEL_SDK_DISABLED', false),
+    rejected: reader.rejected,
     logLevel,
     serviceName,
     serviceVersion:

@@ -68,7 +68,7 @@ export function createRoutes(config: GatewayConfig): Route[] {
       routes.push(sentry);
       served.add('traces').add('errors');
     }
-  } else {
+  } else if (!config.rejected.has('SENTRY_DSN')) {
     log.info('sentry: off (SENTRY_DSN is not set)');
   }
 
