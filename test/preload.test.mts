@@ -124,6 +124,10 @@ describe('preload', () => {
         '[otel-gateway] warn: SENTRY_DSN is not a valid Sentry DSN (expected https://<key>@<host>/<project id>); the Sentry route is off',
       ),
     );
+    assert.ok(
+      !gatewayLines(app).some((l) => l.includes('SENTRY_DSN is not set')),
+      'an invalid DSN is not reported as missing',
+    );
   });
 
   test('does nothing on worker threads', async () => {
