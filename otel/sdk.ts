@@ -23,6 +23,12 @@ import type { GatewayConfig } from './config';
 import { log } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { ATTR, DISTRO_NAME } from './names';
+import {
+  createRedactor,
+  currentRedactor,
+  installRedactor,
+  RedactingSpanProcessor,
+} from './redaction';
 import { createLocalRoute } from './routes/local';
 import { createOtlpRoute } from './routes/otlp';
 import type { Route } from './routes/route';
@@ -109,6 +115,7 @@ export function startSdk(config: GatewayConfig): Gateway {
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
   );
+  installRedactor(createRedactor(config.redaction));
 
   const routes = createRoutes(config);
   const spanProcessors: SpanProcessor[] = routes
@@ -117,6 +124,8 @@ export function startSdk(config: GatewayConfig): Gateway {
       (route) =>
         new BatchSpanProcessor({ exporter: route.spanExporter!, ...config.batch }),
     );
+  // Masks secrets before any export processor receives a span, so it goes first.
+  spanProcessors.unshift(new RedactingSpanProcessor(currentRedactor));
 
   const provider = new TracerProvider({
     resource: createResource(config),

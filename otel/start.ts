@@ -4,6 +4,7 @@
  */
 import { configFromEnv } from './config';
 import { log, setLogLevel } from './diag';
+import { currentRedactor, describeRedaction } from './redaction';
 import { startSdk } from './sdk';
 
 function samplerSummary(name: string, ratio: number): string {
@@ -26,4 +27,5 @@ export function start(): void {
     `on: service ${config.serviceName}@${config.serviceVersion}, environment ${config.environment}, sampler ${samplerSummary(config.sampler.name, config.sampler.ratio)}`,
   );
   for (const route of gateway.routes) log.info(route.summary);
+  log.info(describeRedaction(currentRedactor()));
 }

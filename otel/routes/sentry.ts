@@ -5,13 +5,42 @@
  * The SDK is initialised without its default integrations: its HTTP and fetch
  * integrations would create a second set of spans and add `sentry-trace`
  * headers beside W3C `traceparent`. Tracing options stay unset so Sentry never
- * registers a tracer provider of its own (`@sentry/node` 11).
+ * registers a tracer provider of its own (`@sentry/node` 11). Every event
+ * and breadcrumb passes through the redaction rules before it is sent.
  */
 import type { SentryRouteConfig } from '../config';
 import { log } from '../diag';
+import { currentRedactor, type Redactor } from '../redaction';
+import {
+  redactSentryBreadcrumb,
+  redactSentryEvent,
+} from '../redaction/sentry-event';
 import type { ErrorContext, Route } from './route';
 
 type SentryModule = typeof import('@sentry/node');
+
+let redactionFailed = false;
+
+/**
+ * Redacts an event or breadcrumb; drops it if redaction fails, because a
+ * throwing `beforeSend` makes the SDK report the failure as a new event.
+ */
+function redactOrDrop<T extends object>(
+  item: T,
+  redact: (item: T, redactor: Redactor) => T,
+): T | null {
+  try {
+    return redact(item, currentRedactor());
+  } catch (error) {
+    if (!redactionFailed) {
+      redactionFailed = true;
+      log.error(
+        `sentry: redaction failed, so the event was dropped (later failures are not logged): ${String(error)}`,
+      );
+    }
+    return null;
+  }
+}
 
 export function createSentryRoute(
   sentryConfig: SentryRouteConfig,
@@ -52,6 +81,8 @@ export function createSentryRoute(
       Sentry.openTelemetryIntegration(),
     ],
     sendClientReports: false,
+    beforeSend: (event) => redactOrDrop(event, redactSentryEvent),
+    beforeBreadcrumb: (crumb) => redactOrDrop(crumb, redactSentryBreadcrumb),
   });
 
   return {
