@@ -7,6 +7,7 @@
  * Values that may hold secrets are never echoed.
  */
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseLogLevel, type LogLevel } from './diag';
@@ -72,6 +73,11 @@ export interface GatewayConfig {
   otlp?: OtlpRouteConfig;
   local: { dir: string; maxFileBytes: number };
   redaction: RedactionConfig;
+  /**
+   * Hosts that receive `traceparent`, `tracestate` and `baggage`: host
+   * names, `.suffix` entries, IP addresses, `private` or `*`.
+   */
+  propagateTo: string[];
 }
 
 export interface ConfigResult {
@@ -363,6 +369,24 @@ function readRedaction(reader: EnvReader): RedactionConfig {
   return { keys, patterns: readRedactPatterns(reader), disabled };
 }
 
+const HOST_ENTRY = /^\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
+
+function readPropagateTo(reader: EnvReader): string[] {
+  const entries: string[] = [];
+  for (const raw of reader.list('TELEMETRY_PROPAGATE_TO', ['private'])) {
+    const entry = raw.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    if (entry === 'none') continue;
+    if (entry === '*' || HOST_ENTRY.test(entry) || isIP(entry) !== 0) {
+      entries.push(entry);
+      continue;
+    }
+    reader.warnings.push(
+      `TELEMETRY_PROPAGATE_TO has an invalid entry "${raw}" (expected a host name, a .domain suffix, an IP address, private, * or none); ignoring it`,
+    );
+  }
+  return entries;
+}
+
 /** Builds the configuration from an environment; never throws. */
 export function configFromEnv(env: Env = process.env, cwd = process.cwd()): ConfigResult {
   const reader = new EnvReader(env);
@@ -427,6 +451,7 @@ export function configFromEnv(env: Env = process.env, cwd = process.cwd()): Conf
       ),
     },
     redaction: readRedaction(reader),
+    propagateTo: readPropagateTo(reader),
   };
   config.sentry = readSentry(reader, environment);
 

@@ -18,6 +18,11 @@ import {
 import type { GatewayConfig } from './config';
 import { BullMQTelemetryInstrumentation } from './bullmq';
 import { log } from './diag';
+import {
+  httpRequestHook,
+  PropagationPolicy,
+  undiciRequestHook,
+} from './propagation';
 
 /** Path of Sentry's envelope endpoint, which the Sentry SDK posts errors to. */
 const SENTRY_ENVELOPE_PATH = /^\/api\/\d+\/envelope\/?/;
@@ -106,6 +111,7 @@ export function createInstrumentations(
   ) as typeof import('@opentelemetry/instrumentation-ioredis');
 
   const untraced = new Set(config.untracedPaths);
+  const propagateTo = new PropagationPolicy(config.propagateTo);
 
   return [
     new HttpInstrumentation({
@@ -113,10 +119,12 @@ export function createInstrumentations(
         untraced.has(pathOf(request.url)),
       ignoreOutgoingRequestHook: (options: RequestOptions) =>
         isExportRequest(pathOf(options.path ?? undefined), exportPaths),
+      requestHook: httpRequestHook(propagateTo),
     }),
     new UndiciInstrumentation({
       ignoreRequestHook: (request) =>
         isExportRequest(pathOf(request.path), exportPaths),
+      requestHook: undiciRequestHook(propagateTo),
     }),
     new ExpressInstrumentation({
       ignoreLayersType: ['middleware' as never],

@@ -23,6 +23,7 @@ import type { GatewayConfig } from './config';
 import { log } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { ATTR, DISTRO_NAME } from './names';
+import { ContextGuardPropagator } from './propagation';
 import {
   createRedactor,
   currentRedactor,
@@ -111,9 +112,11 @@ export function startSdk(config: GatewayConfig): Gateway {
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
+    new ContextGuardPropagator(
+      new CompositePropagator({
+        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+      }),
+    ),
   );
   installRedactor(createRedactor(config.redaction));
 

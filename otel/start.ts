@@ -4,6 +4,7 @@
  */
 import { configFromEnv } from './config';
 import { log, setLogLevel } from './diag';
+import { PropagationPolicy } from './propagation';
 import { currentRedactor, describeRedaction } from './redaction';
 import { startSdk } from './sdk';
 
@@ -28,4 +29,7 @@ export function start(): void {
   );
   for (const route of gateway.routes) log.info(route.summary);
   log.info(describeRedaction(currentRedactor()));
+  log.info(
+    `trace context: sent to ${new PropagationPolicy(config.propagateTo).describe()} (TELEMETRY_PROPAGATE_TO); baggage entries matching the redaction rules are never sent`,
+  );
 }

@@ -402,6 +402,7 @@ describe('redaction environment variables', () => {
     const { config, warnings } = configFromEnv({}, cwd);
     assert.deepEqual(warnings, []);
     assert.deepEqual(config.redaction, { keys: [], patterns: [], disabled: [] });
+    assert.deepEqual(config.propagateTo, ['private']);
   });
 
   test('TELEMETRY_REDACT_KEYS and TELEMETRY_REDACT_DISABLE', () => {
@@ -440,6 +441,17 @@ describe('redaction environment variables', () => {
     assert.deepEqual(splitPatternList('a{1,2},[x,y]z,b\\,c, d '), ['a{1,2}', '[x,y]z', 'b,c', 'd']);
   });
 
+  test('TELEMETRY_PROPAGATE_TO entries', () => {
+    const { config, warnings } = configFromEnv(
+      { TELEMETRY_PROPAGATE_TO: 'private, .Partner.example,api.vtpass.com,10.0.0.7,[::1],https://x.example/' },
+      cwd,
+    );
+    assert.deepEqual(config.propagateTo, ['private', '.partner.example', 'api.vtpass.com', '10.0.0.7', '::1']);
+    assert.deepEqual(warnings, [
+      'TELEMETRY_PROPAGATE_TO has an invalid entry "https://x.example/" (expected a host name, a .domain suffix, an IP address, private, * or none); ignoring it',
+    ]);
+    assert.deepEqual(configFromEnv({ TELEMETRY_PROPAGATE_TO: 'none' }, cwd).config.propagateTo, []);
+  });
 });
 
 describe('RedactingSpanProcessor', () => {
