@@ -1,7 +1,14 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type Provider,
+} from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { RequestTelemetryMiddleware } from './common/request-telemetry.middleware';
 import { SERVICE_CONFIG, type ServiceConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { bullConnectionFromUrl } from './database/redis';
@@ -22,7 +29,11 @@ export interface AppOptions {
 }
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestTelemetryMiddleware).forRoutes('{*path}');
+  }
+
   static forRoot(config: ServiceConfig, options: AppOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: SERVICE_CONFIG, useValue: config },
