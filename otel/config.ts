@@ -374,7 +374,12 @@ const HOST_ENTRY = /^\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*
 function readPropagateTo(reader: EnvReader): string[] {
   const entries: string[] = [];
   for (const raw of reader.list('TELEMETRY_PROPAGATE_TO', ['private'])) {
-    const entry = raw.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    // Brackets around an IPv6 address are dropped, and `*.example.com`
+    // means `.example.com`.
+    const entry = raw
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/^\*\./, '.');
     if (entry === 'none') continue;
     if (entry === '*' || HOST_ENTRY.test(entry) || isIP(entry) !== 0) {
       entries.push(entry);

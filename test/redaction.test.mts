@@ -443,10 +443,10 @@ describe('redaction environment variables', () => {
 
   test('TELEMETRY_PROPAGATE_TO entries', () => {
     const { config, warnings } = configFromEnv(
-      { TELEMETRY_PROPAGATE_TO: 'private, .Partner.example,api.vtpass.com,10.0.0.7,[::1],https://x.example/' },
+      { TELEMETRY_PROPAGATE_TO: 'private, .Partner.example,api.vtpass.com,10.0.0.7,[::1],*.cdn.example,https://x.example/' },
       cwd,
     );
-    assert.deepEqual(config.propagateTo, ['private', '.partner.example', 'api.vtpass.com', '10.0.0.7', '::1']);
+    assert.deepEqual(config.propagateTo, ['private', '.partner.example', 'api.vtpass.com', '10.0.0.7', '::1', '.cdn.example']);
     assert.deepEqual(warnings, [
       'TELEMETRY_PROPAGATE_TO has an invalid entry "https://x.example/" (expected a host name, a .domain suffix, an IP address, private, * or none); ignoring it',
     ]);
