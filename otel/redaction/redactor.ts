@@ -35,11 +35,13 @@ export const CIRCULAR_MARKER = '[Circular]';
 const DEFAULT_MAX_DEPTH = 10;
 
 /**
- * Bounds of the cache of strings found clean. Attribute values repeat a lot
- * (routes, SQL texts, user agents, header values), and a cache hit costs a
- * hash lookup instead of a scan. Only clean strings are kept.
+ * Bounds of the cache of strings found clean. Long attribute values often
+ * repeat (SQL texts, URLs), and a cache hit costs a hash lookup instead of
+ * a scan. Shorter strings are cheaper to scan than to cache, and only clean
+ * strings are kept.
  */
 const MAX_CLEAN_STRINGS = 1024;
+const MIN_CLEAN_STRING_LENGTH = 64;
 const MAX_CLEAN_STRING_LENGTH = 2048;
 
 /** JSON texts longer than this are scanned as text instead of parsed. */
@@ -130,10 +132,13 @@ export class Redactor {
     const nothingToFind =
       text.length < 3 || (!text.includes(':') && !hasValueTrigger(text));
     if (!custom && nothingToFind) return text;
-    if (this.cleanStrings.has(text)) return text;
 
+    const cacheable =
+      text.length >= MIN_CLEAN_STRING_LENGTH &&
+      text.length <= MAX_CLEAN_STRING_LENGTH;
+    if (cacheable && this.cleanStrings.has(text)) return text;
     const result = this.scanString(text);
-    if (result === text && text.length <= MAX_CLEAN_STRING_LENGTH) {
+    if (cacheable && result === text) {
       if (this.cleanStrings.size >= MAX_CLEAN_STRINGS) this.cleanStrings.clear();
       this.cleanStrings.add(text);
     }
