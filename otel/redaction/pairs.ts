@@ -37,7 +37,11 @@ function isSpace(char: string | undefined): boolean {
   return char === ' ' || char === '\t' || char === '\n' || char === '\r';
 }
 
-/** The value after a separator; sticky, so it is tried at one position only. */
+/**
+ * The value after a separator; sticky, so it is tried at one position only.
+ * NOTE: an unquoted value ends at the first space, so in free text such as
+ * `password: correct horse` only `correct` is masked.
+ */
 const VALUE =
   /\s{0,3}("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\\"(?:[^"\\\n]|\\[^"])*\\"|(?:(?:bearer|basic|digest|token)\s+)?[^\s&;,"'{}[\]()<>\\]+)/iy;
 
