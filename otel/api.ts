@@ -1,8 +1,8 @@
 /**
  * The gateway's public surface for application code. It works with or without
  * the preload: without it, every call is a cheap no-op (feature flags return
- * their fallback). It imports nothing, so an app can depend on it without
- * loading any part of the SDK.
+ * their fallback, `sanitize` applies the built-in redaction rules). It loads
+ * nothing at import, so an app can depend on it without loading the SDK.
  */
 
 /** Context attached to a captured error; values must already be safe to send. */
@@ -111,16 +111,14 @@ export async function isFeatureEnabled(
 
 /**
  * Returns a copy of `value` with secrets masked, by the same rules the
- * gateway applies at every exit. Without the preload, returns `value`.
+ * gateway applies at every exit. Without the preload the built-in rules
+ * apply, so what an app prints is masked either way.
  */
 export function sanitize<T>(value: T): T {
   const current = handle();
-  if (!current) return value;
-  try {
-    return current.sanitize(value);
-  } catch {
-    return value;
-  }
+  if (current) return current.sanitize(value);
+  const { redactObject } = require('./redaction') as typeof import('./redaction');
+  return redactObject(value);
 }
 
 /** Exports everything buffered so far; resolves even if a route fails. */

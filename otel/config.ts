@@ -7,9 +7,12 @@
  * Values that may hold secrets are never echoed.
  */
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseLogLevel, type LogLevel } from './diag';
+import { KEY_RULE_NAMES } from './redaction/key-rules';
+import { VALUE_RULE_NAMES } from './redaction/value-rules';
 
 export type Environment = 'development' | 'staging' | 'production' | 'test';
 
@@ -79,6 +82,15 @@ export interface BatchConfig {
   exportTimeoutMillis: number;
 }
 
+export interface RedactionConfig {
+  /** Extra key names (`TELEMETRY_REDACT_KEYS`). */
+  keys: string[];
+  /** Extra value patterns (`TELEMETRY_REDACT_PATTERNS`), compiled. */
+  patterns: RegExp[];
+  /** Built-in rules turned off by name (`TELEMETRY_REDACT_DISABLE`). */
+  disabled: string[];
+}
+
 export interface GatewayConfig {
   disabled: boolean;
   /** Variables that were set to a value the gateway could not use. */
@@ -105,6 +117,12 @@ export interface GatewayConfig {
   logtail?: LogtailRouteConfig;
   posthog?: PosthogRouteConfig;
   local: { dir: string; maxFileBytes: number };
+  redaction: RedactionConfig;
+  /**
+   * Hosts that receive `traceparent`, `tracestate` and `baggage`: host
+   * names, `.suffix` entries, IP addresses, `private` or `*`.
+   */
+  propagateTo: string[];
 }
 
 export interface ConfigResult {
@@ -520,6 +538,112 @@ function readSampler(reader: EnvReader): GatewayConfig['sampler'] {
   return { name, ratio };
 }
 
+const BUILTIN_RULE_NAMES = [...KEY_RULE_NAMES, ...VALUE_RULE_NAMES];
+
+/**
+ * Splits `TELEMETRY_REDACT_PATTERNS` at commas, except inside `{}` or `[]`
+ * (so `\d{2,4}` stays whole) and except an escaped `\,`, which becomes a
+ * literal comma. Other escapes are kept for the regular expression.
+ */
+export function splitPatternList(raw: string): string[] {
+  const patterns: string[] = [];
+  let current = '';
+  let depth = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const char = raw[i];
+    if (char === '\\' && raw[i + 1] === ',') {
+      current += ',';
+      i++;
+      continue;
+    }
+    if (char === '\\') {
+      current += char + (raw[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (char === '{' || char === '[') depth++;
+    if ((char === '}' || char === ']') && depth > 0) depth--;
+    if (char === ',' && depth === 0) {
+      patterns.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += char;
+  }
+  patterns.push(current.trim());
+  return patterns.filter(Boolean);
+}
+
+function readRedactPatterns(reader: EnvReader): RegExp[] {
+  const raw = reader.string('TELEMETRY_REDACT_PATTERNS');
+  if (raw === undefined) return [];
+  const patterns: RegExp[] = [];
+  for (const source of splitPatternList(raw)) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(source, 'g');
+    } catch (error) {
+      reader.warnings.push(
+        `TELEMETRY_REDACT_PATTERNS has an invalid regular expression "${source}" (${(error as Error).message}); skipping it`,
+      );
+      continue;
+    }
+    if (new RegExp(source).test('')) {
+      reader.warnings.push(
+        `TELEMETRY_REDACT_PATTERNS has a regular expression that matches the empty string, "${source}"; skipping it`,
+      );
+      continue;
+    }
+    patterns.push(pattern);
+  }
+  return patterns;
+}
+
+function readRedaction(reader: EnvReader): RedactionConfig {
+  const keys = reader.list('TELEMETRY_REDACT_KEYS', []).filter((key) => {
+    if (/[a-z0-9]/i.test(key)) return true;
+    reader.warnings.push(
+      `TELEMETRY_REDACT_KEYS has an entry without letters or digits, "${key}"; ignoring it`,
+    );
+    return false;
+  });
+  const disabled: string[] = [];
+  for (const name of reader.list('TELEMETRY_REDACT_DISABLE', [])) {
+    const rule = name.toLowerCase();
+    if (BUILTIN_RULE_NAMES.includes(rule)) {
+      disabled.push(rule);
+      continue;
+    }
+    reader.warnings.push(
+      `TELEMETRY_REDACT_DISABLE names an unknown rule "${name}" (rules: ${BUILTIN_RULE_NAMES.join(', ')}); ignoring it`,
+    );
+  }
+  return { keys, patterns: readRedactPatterns(reader), disabled };
+}
+
+const HOST_ENTRY = /^\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
+
+function readPropagateTo(reader: EnvReader): string[] {
+  const entries: string[] = [];
+  for (const raw of reader.list('TELEMETRY_PROPAGATE_TO', ['private'])) {
+    // Brackets around an IPv6 address are dropped, and `*.example.com`
+    // means `.example.com`.
+    const entry = raw
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/^\*\./, '.');
+    if (entry === 'none') continue;
+    if (entry === '*' || HOST_ENTRY.test(entry) || isIP(entry) !== 0) {
+      entries.push(entry);
+      continue;
+    }
+    reader.warnings.push(
+      `TELEMETRY_PROPAGATE_TO has an invalid entry "${raw}" (expected a host name, a .domain suffix, an IP address, private, * or none); ignoring it`,
+    );
+  }
+  return entries;
+}
+
 /** Builds the configuration from an environment; never throws. */
 export function configFromEnv(env: Env = process.env, cwd = process.cwd()): ConfigResult {
   const reader = new EnvReader(env);
@@ -592,6 +716,8 @@ export function configFromEnv(env: Env = process.env, cwd = process.cwd()): Conf
         4096,
       ),
     },
+    redaction: readRedaction(reader),
+    propagateTo: readPropagateTo(reader),
   };
   config.sentry = readSentry(reader, environment);
 

@@ -14,10 +14,16 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
   type Instrumentation,
+  type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
 import type { GatewayConfig } from './config';
 import { BullMQTelemetryInstrumentation } from './bullmq';
 import { log } from './diag';
+import {
+  httpRequestHook,
+  PropagationPolicy,
+  undiciRequestHook,
+} from './propagation';
 
 /** Path of Sentry's envelope endpoint, which the Sentry SDK posts errors to. */
 const SENTRY_ENVELOPE_PATH = /^\/api\/\d+\/envelope\/?/;
@@ -85,6 +91,45 @@ class LazyPrismaInstrumentation extends InstrumentationBase {
   }
 }
 
+/**
+ * Calls `onLoad` once, when the app first loads the module `name` (its main
+ * entry). Used to start a route's SDK early when the app uses that SDK
+ * itself.
+ */
+interface ModuleLoadHookConfig extends InstrumentationConfig {
+  moduleName: string;
+  onLoad: () => void;
+}
+
+export class ModuleLoadHook extends InstrumentationBase<ModuleLoadHookConfig> {
+  private fired = false;
+
+  constructor(moduleName: string, onLoad: () => void) {
+    // The base class calls init() from its constructor, before subclass
+    // fields exist, so the settings travel in the config.
+    super(`otel-gateway-load-hook-${moduleName}`, '1.0.0', { moduleName, onLoad });
+  }
+
+  protected init() {
+    const { moduleName } = this.getConfig();
+    return new InstrumentationNodeModuleDefinition(moduleName, ['*'], <T>(exports: T): T => {
+      this.fire();
+      return exports;
+    });
+  }
+
+  private fire(): void {
+    if (this.fired) return;
+    this.fired = true;
+    const { moduleName, onLoad } = this.getConfig();
+    try {
+      onLoad();
+    } catch (error) {
+      log.error(`cannot run the load hook of ${moduleName}: ${String(error)}`);
+    }
+  }
+}
+
 export function createInstrumentations(
   config: GatewayConfig,
   exportPaths: string[],
@@ -112,6 +157,7 @@ export function createInstrumentations(
   ) as typeof import('@opentelemetry/instrumentation-winston');
 
   const untraced = new Set(config.untracedPaths);
+  const propagateTo = new PropagationPolicy(config.propagateTo);
 
   return [
     new HttpInstrumentation({
@@ -119,10 +165,12 @@ export function createInstrumentations(
         untraced.has(pathOf(request.url)),
       ignoreOutgoingRequestHook: (options: RequestOptions) =>
         isExportRequest(pathOf(options.path ?? undefined), exportPaths),
+      requestHook: httpRequestHook(propagateTo),
     }),
     new UndiciInstrumentation({
       ignoreRequestHook: (request) =>
         isExportRequest(pathOf(request.path), exportPaths),
+      requestHook: undiciRequestHook(propagateTo),
     }),
     new ExpressInstrumentation({
       ignoreLayersType: ['middleware' as never],

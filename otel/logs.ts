@@ -10,6 +10,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BoundedLogRecordProcessor } from './bounded-batch';
 import type { GatewayConfig } from './config';
+import { currentRedactor, RedactingLogRecordProcessor } from './redaction';
 import type { Route } from './routes/route';
 
 export function startLogs(
@@ -27,7 +28,11 @@ export function startLogs(
           config.batch,
         ),
     );
-  const provider = new LoggerProvider({ resource, processors });
+  // Redaction goes first: records are writable until the last processor.
+  const provider = new LoggerProvider({
+    resource,
+    processors: [new RedactingLogRecordProcessor(currentRedactor), ...processors],
+  });
   logs.setGlobalLoggerProvider(provider);
   // `@opentelemetry/api-logs` keeps a global of its own; the winston
   // transport still reads that one.

@@ -21,10 +21,18 @@ import { BusinessEventSpanProcessor } from './business-events';
 import { installCrashReporter } from './crash-reporter';
 import type { GatewayConfig } from './config';
 import { log } from './diag';
-import { createInstrumentations } from './instrumentations';
+import { createInstrumentations, ModuleLoadHook } from './instrumentations';
 import { startLogs } from './logs';
 import { startMetrics } from './metrics';
 import { ATTR, DISTRO_NAME, EVENT_PROPERTY } from './names';
+import { ContextGuardPropagator } from './propagation';
+import {
+  createRedactor,
+  currentRedactor,
+  installRedactor,
+  RedactingSpanProcessor,
+  redactObject,
+} from './redaction';
 import type { AnalyticsSink, Route } from './routes/route';
 import { createRoutes } from './routing';
 import { createSampler } from './sampler';
@@ -67,7 +75,10 @@ function startTraces(
   routes: Route[],
   analytics: AnalyticsSink[],
 ): { provider: TracerProvider; exporters: BoundedSpanProcessor[] } {
-  const spanProcessors: SpanProcessor[] = [];
+  // Masks secrets before any other processor sees the ended span.
+  const spanProcessors: SpanProcessor[] = [
+    new RedactingSpanProcessor(currentRedactor),
+  ];
   if (analytics.length > 0) {
     spanProcessors.push(new BusinessEventSpanProcessor(analytics));
   }
@@ -141,19 +152,21 @@ function registerGatewayHandle(
       return eventId;
     },
     capture(event) {
-      const enriched = withTraceContext(config, event);
+      const enriched = withTraceContext(config, {
+        ...event,
+        properties: redactObject(event.properties ?? {}),
+      });
       for (const sink of analytics) sink.capture(enriched);
     },
     identify(request) {
-      for (const sink of analytics) sink.identify(request);
+      const redacted = { ...request, properties: redactObject(request.properties) };
+      for (const sink of analytics) sink.identify(redacted);
     },
     async isFeatureEnabled(flag, distinctId, fallback) {
       const sink = analytics[0];
       return sink ? sink.isFeatureEnabled(flag, distinctId, fallback) : fallback;
     },
-    // NOTE: passes values through unchanged until a redaction rule set is
-    // wired in here.
-    sanitize: (value) => value,
+    sanitize: (value) => redactObject(value),
     flush,
   });
 }
@@ -168,11 +181,16 @@ export function startSdk(config: GatewayConfig): Gateway {
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
+  // The guard keeps trace context off hosts TELEMETRY_PROPAGATE_TO does not
+  // allow, and personal data out of baggage.
   propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
+    new ContextGuardPropagator(
+      new CompositePropagator({
+        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+      }),
+    ),
   );
+  installRedactor(createRedactor(config.redaction));
 
   const resource = createResource(config);
   const routes = createRoutes(config);
@@ -185,6 +203,13 @@ export function startSdk(config: GatewayConfig): Gateway {
   const meters = startMetrics(config, resource, routes);
 
   const instrumentations = createInstrumentations(config, exportPaths(config));
+  for (const route of routes) {
+    if (route.lateSdk) {
+      instrumentations.push(
+        new ModuleLoadHook(route.lateSdk.module, route.lateSdk.start),
+      );
+    }
+  }
   registerInstrumentations({
     instrumentations,
     tracerProvider,

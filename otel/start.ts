@@ -4,6 +4,8 @@
  */
 import { configFromEnv } from './config';
 import { log, setLogLevel } from './diag';
+import { PropagationPolicy } from './propagation';
+import { currentRedactor, describeRedaction } from './redaction';
 import { startSdk } from './sdk';
 
 function samplerSummary(name: string, ratio: number): string {
@@ -26,4 +28,8 @@ export function start(): void {
     `on: service ${config.serviceName}@${config.serviceVersion}, environment ${config.environment}, sampler ${samplerSummary(config.sampler.name, config.sampler.ratio)}`,
   );
   for (const route of gateway.routes) log.info(route.summary);
+  log.info(describeRedaction(currentRedactor()));
+  log.info(
+    `trace context: sent to ${new PropagationPolicy(config.propagateTo).describe()} (TELEMETRY_PROPAGATE_TO); baggage entries matching the redaction rules are never sent`,
+  );
 }

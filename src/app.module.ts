@@ -12,6 +12,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppLogger } from './common/logging/app-logger';
 import { RequestContextMiddleware } from './common/logging/request-context.middleware';
 import { RequestLoggingInterceptor } from './common/logging/request-logging.interceptor';
+import { RequestTelemetryMiddleware } from './common/request-telemetry.middleware';
 import { SERVICE_CONFIG, type ServiceConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { bullConnectionFromUrl } from './database/redis';
@@ -77,6 +78,9 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    if (AppModule.api) consumer.apply(RequestContextMiddleware).forRoutes('*');
+    if (!AppModule.api) return;
+    consumer
+      .apply(RequestContextMiddleware, RequestTelemetryMiddleware)
+      .forRoutes('{*path}');
   }
 }

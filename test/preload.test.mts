@@ -104,6 +104,26 @@ describe('preload', () => {
     ]);
   });
 
+  test('summary names the redaction rules', async () => {
+    const { app, ready } = await startApp({
+      TELEMETRY_REDACT_DISABLE: 'pan,jwt',
+      TELEMETRY_REDACT_KEYS: 'national_id',
+      TELEMETRY_REDACT_PATTERNS: 'VIP-\\d{4},(unclosed',
+    });
+    assert.equal(await get(ready.port, '/hello'), 200);
+    await app.stop();
+    const lines = gatewayLines(app);
+    assert.ok(
+      lines.includes(
+        '[otel-gateway] info: redaction: on, keys password, pin, otp, cvv, secret, token, api-key, authorization, cookie, session, bvn, nin, card-number, account-number, private-key, national_id; values pem, url-credentials, url-signature, bearer, basic-auth, vendor-key, 1 custom; off: jwt, pan',
+      ),
+      lines.join('\n'),
+    );
+    assert.deepEqual(lines.filter((l) => l.includes(' warn: ')), [
+      '[otel-gateway] warn: TELEMETRY_REDACT_PATTERNS has an invalid regular expression "(unclosed" (Invalid regular expression: /(unclosed/g: Unterminated group); skipping it',
+    ]);
+  });
+
   test('always_off sampler records nothing', async () => {
     const env = serviceEnv({ OTEL_TRACES_SAMPLER: 'always_off' });
     const { app, ready } = await startApp(env);

@@ -14,6 +14,7 @@ import type { GatewayConfig } from '../config';
 import { log } from '../diag';
 import { lazy } from '../lazy';
 import { ATTR, LOCAL_SINK_FILES } from '../names';
+import { redactString, redactValue } from '../redaction';
 import { RotatingFile } from './rotating-file';
 import type { AnalyticsSink, ErrorContext, Route, Signal } from './route';
 
@@ -75,7 +76,8 @@ function stringValue(value: string) {
 
 /**
  * Writes a captured error as an OTLP log record with the exception
- * attributes of the semantic conventions, linked to the active span.
+ * attributes of the semantic conventions, linked to the active span. The
+ * message, stack trace and tags pass through the redaction rules.
  */
 function errorLogLine(
   config: GatewayConfig,
@@ -83,14 +85,18 @@ function errorLogLine(
   errorContext: ErrorContext | undefined,
 ): string {
   const err = error instanceof Error ? error : new Error(String(error));
+  const message = redactString(err.message);
   const spanContext = trace.getSpan(otelContext.active())?.spanContext();
   const attributes: { key: string; value: { stringValue: string } }[] = [
     { key: ATTR.EXCEPTION_TYPE, value: stringValue(err.name) },
-    { key: ATTR.EXCEPTION_MESSAGE, value: stringValue(err.message) },
-    { key: ATTR.EXCEPTION_STACKTRACE, value: stringValue(err.stack ?? '') },
+    { key: ATTR.EXCEPTION_MESSAGE, value: stringValue(message) },
+    {
+      key: ATTR.EXCEPTION_STACKTRACE,
+      value: stringValue(redactString(err.stack ?? '')),
+    },
   ];
   for (const [key, value] of Object.entries(errorContext?.tags ?? {})) {
-    attributes.push({ key, value: stringValue(value) });
+    attributes.push({ key, value: stringValue(String(redactValue(key, value))) });
   }
   const nowNanos = (BigInt(Date.now()) * 1_000_000n).toString();
   const record = {
@@ -98,7 +104,7 @@ function errorLogLine(
     observedTimeUnixNano: nowNanos,
     severityNumber: SEVERITY_ERROR,
     severityText: 'ERROR',
-    body: stringValue(err.message),
+    body: stringValue(message),
     attributes,
     traceId: spanContext?.traceId,
     spanId: spanContext?.spanId,

@@ -38,6 +38,12 @@ export interface Route {
   readonly analytics?: AnalyticsSink;
   /** Returns the destination's event id, if it assigns one. */
   captureException?(error: unknown, context?: ErrorContext): string | undefined;
+  /**
+   * A vendor SDK the route loads late, and how to start it at once: when
+   * the app loads that SDK itself, the route starts it right then, so the
+   * app's own calls to the SDK work.
+   */
+  readonly lateSdk?: { module: string; start(): void };
   /** Items the route gave up on (queue full, backend down), if it counts them. */
   dropped?(): number;
   shutdown(): Promise<void>;

@@ -87,6 +87,11 @@ function decodeAttributes(fields: Field[], number: number): Record<string, AnyVa
   return attributes;
 }
 
+export interface DecodedEvent {
+  name: string;
+  attributes: Record<string, AnyValue>;
+}
+
 export interface DecodedSpan {
   traceId: string;
   spanId: string;
@@ -97,9 +102,24 @@ export interface DecodedSpan {
   startTimeUnixNano: bigint;
   endTimeUnixNano: bigint;
   attributes: Record<string, AnyValue>;
+  events: DecodedEvent[];
   status: { code: number; message: string };
   resource: Record<string, AnyValue>;
   scope: string;
+}
+
+/** Span events (field 11): name is field 2, attributes field 3. */
+function decodeEvents(fields: Field[]): DecodedEvent[] {
+  return fields
+    .filter((f) => f.number === 11)
+    .map((f) => {
+      const eventFields = readFields(bytes(f.value));
+      const nameField = eventFields.find((e) => e.number === 2);
+      return {
+        name: nameField ? text(nameField.value) : '',
+        attributes: decodeAttributes(eventFields, 3),
+      };
+    });
 }
 
 function decodeSpan(buf: Uint8Array, resource: Record<string, AnyValue>, scope: string): DecodedSpan {
@@ -113,6 +133,7 @@ function decodeSpan(buf: Uint8Array, resource: Record<string, AnyValue>, scope: 
     startTimeUnixNano: 0n,
     endTimeUnixNano: 0n,
     attributes: decodeAttributes(fields, 9),
+    events: decodeEvents(fields),
     status: { code: 0, message: '' },
     resource,
     scope,
@@ -191,6 +212,10 @@ export function decodeTraceRequestJson(body: string): DecodedSpan[] {
           startTimeUnixNano: BigInt(s.startTimeUnixNano),
           endTimeUnixNano: BigInt(s.endTimeUnixNano),
           attributes: jsonAttributes(s.attributes),
+          events: (s.events ?? []).map((e: any) => ({
+            name: e.name,
+            attributes: jsonAttributes(e.attributes),
+          })),
           status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
           resource,
           scope: ss.scope?.name ?? '',

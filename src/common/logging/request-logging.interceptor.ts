@@ -18,6 +18,11 @@ const MAX_BODY_LENGTH = 2048;
 /** Health checks are logged at debug level so they do not drown the rest. */
 const HEALTH_ROUTES = new Set(['/health']);
 
+function queryString(url: string | undefined): string {
+  const start = url?.indexOf('?') ?? -1;
+  return start === -1 || !url ? '' : url.slice(start + 1);
+}
+
 function truncate(text: string): string {
   return text.length > MAX_BODY_LENGTH
     ? `${text.slice(0, MAX_BODY_LENGTH)}...(${text.length - MAX_BODY_LENGTH} more)`
@@ -55,7 +60,9 @@ export class RequestLoggingInterceptor implements NestInterceptor {
         'http.response.status_code': status,
         'http.server.request.duration_ms': Math.round((performance.now() - started) * 100) / 100,
         'client.address': request.ip ?? '',
-        'url.query': JSON.stringify(sanitize(request.query ?? {})),
+        // The raw query string, so signed parameters (sig=, token=) are
+        // recognised by the value rules as they are in URLs.
+        'url.query': sanitize(queryString(request.originalUrl)),
         'http.request.body': truncate(JSON.stringify(sanitize(request.body ?? {}))),
         ...logContextAttributes(logContext),
       };
