@@ -15,7 +15,7 @@ import { measureStartup, type StartupSample } from './lib/startup-run.mts';
 import { formatSummary, median, rotate, summarize } from './lib/stats.mts';
 import { prepareDatabase } from './lib/stores.mts';
 
-const RUNS = Math.max(7, Number(process.env.BENCH_RUNS ?? 9));
+const RUNS = Math.max(7, Number(process.env.BENCH_RUNS ?? 7));
 const TARGET_MS_OVER_BARE = 150;
 const TARGET_MIB_OVER_BARE = 20;
 

@@ -62,7 +62,7 @@ import {
   uniquePrefix,
 } from './lib/stores.mts';
 
-const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 5));
+const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 3));
 /** What dist/main.js loads before it serves: the module, its checks, Express. */
 const APP_MODULES = [
   'dist/app.module.js',

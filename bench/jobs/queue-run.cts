@@ -78,6 +78,12 @@ async function main(): Promise<void> {
     completed += 1;
     onCompleted();
   });
+  // A no-op job should never fail; if one does, the counts never add up, so
+  // stop at once instead of waiting for the parent's timeout.
+  worker.on('failed', (job, error) => {
+    process.stderr.write(`job ${job?.id} failed: ${String(error)}\n`);
+    process.exit(1);
+  });
   await worker.waitUntilReady();
 
   // Phase 1: drain a backlog.

@@ -27,7 +27,7 @@ import {
   uniquePrefix,
 } from './stores.mts';
 
-export const SECONDS = Math.max(2, Number(process.env.BENCH_SECONDS ?? 6));
+export const SECONDS = Math.max(2, Number(process.env.BENCH_SECONDS ?? 5));
 export const WARMUP_SECONDS = 2;
 export const CONNECTIONS = 10;
 export const PROBE_REQUESTS = 20;

@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 const WINDOW_MS = 250;
 /** Busy CPU, in cores, below which the machine counts as quiet. */
 const QUIET_CORES = 0.25;
-const MAX_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_MS ?? 5000);
+const MAX_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_MS ?? 3000);
 
 let runs = 0;
 let busyRuns = 0;
@@ -35,7 +35,7 @@ async function busyCores(): Promise<number> {
 }
 
 /**
- * Waits up to BENCH_QUIET_WAIT_MS (default 5000) for a quiet window, while
+ * Waits up to BENCH_QUIET_WAIT_MS (default 3000) for a quiet window, while
  * none of this benchmark's own processes are running.
  */
 export async function waitForQuiet(): Promise<void> {

@@ -37,7 +37,7 @@ their own that they delete afterwards. Knobs: \`BENCH_SETUPS\`
 \`BENCH_RUNS\` (start-up runs, at least 7), \`BENCH_ROUNDS\` (rounds of
 \`bench:http\` and \`bench:jobs\`), \`BENCH_SECONDS\` (measured seconds per
 route), \`BENCH_QUIET_WAIT_MS\` (how long each run waits for other work on the
-machine to stop, default 5000).
+machine to stop, default 3000).
 `;
 
 function markers(name: string): [string, string] {

@@ -15,7 +15,6 @@ const SAMPLING_INTERVAL_MICROS = 200;
 
 const output = process.env.BENCH_CPU_PROFILE;
 const session = new inspector.Session();
-session.connect();
 let profiling = false;
 
 function post(method: string, params?: object): Promise<any> {
@@ -42,6 +41,7 @@ async function toggle(): Promise<void> {
 }
 
 if (output) {
+  session.connect();
   process.on('SIGWINCH', () => {
     toggle().catch((error: unknown) => {
       process.stderr.write(`cpu-profile: ${String(error)}\n`);
