@@ -33,6 +33,9 @@ export function packageOf(file: string): string {
   return path || '(native)';
 }
 
+export const TELEMETRY_GROUP =
+  'telemetry libraries (OTel, Sentry, instrumentations)';
+
 const TELEMETRY_PACKAGES = [
   /^@opentelemetry\//,
   /^@sentry\//,
@@ -56,7 +59,7 @@ export function groupOf(node: ProfileNode): string {
   const pkg = packageOf(url);
   if (pkg === 'otel/ (gateway)') return 'gateway code (otel/)';
   if (TELEMETRY_PACKAGES.some((pattern) => pattern.test(pkg))) {
-    return 'telemetry libraries (OTel, Sentry, instrumentations)';
+    return TELEMETRY_GROUP;
   }
   if (/async_hooks|async_local_storage|async_context/.test(url)) {
     return 'Node async context (AsyncLocalStorage)';
@@ -87,7 +90,7 @@ export function splitProfile(profile: CpuProfile): ProfileSplit {
     if (group === '(idle)') return;
     busyMicros += micros;
     microsByGroup.set(group, (microsByGroup.get(group) ?? 0) + micros);
-    if (group.startsWith('telemetry') || group.startsWith('gateway')) {
+    if (group === TELEMETRY_GROUP || group === 'gateway code (otel/)') {
       const pkg = packageOf(node.callFrame.url);
       microsByTelemetryPackage.set(
         pkg,
