@@ -31,7 +31,7 @@ import {
   uniquePrefix,
 } from './lib/stores.mts';
 
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const JOBS = 10_000;
 const RATE = 500;
 const LATENCY_SECONDS = 5;

@@ -588,6 +588,12 @@ function renderCandidates(measured: Measured): string {
     `   up front costs ${instrumentationLoads.map(([name, ms]) => `${name} ${fixed(ms, 1)} ms`).join(', ')}; this`,
     '   saves start-up only in services that never load the library, and nothing',
     '   in the reference service, which loads them all.',
+    `7. **Find which module hook costs the rest.** Without Sentry at all, the`,
+    `   service's modules still load ${fixed(appLoad('gateway-local') - appLoad('bare'))} ms slower than bare (module-loading table),`,
+    '   of which the packages the gateway loads there are a small part: that is',
+    "   OpenTelemetry's require-in-the-middle hook, which sees every `require`,",
+    '   and the patching of http, express, NestJS, ioredis, BullMQ and Prisma.',
+    '   This run does not split it further; a CPU profile of the start-up would.',
   ].join('\n');
 }
 
