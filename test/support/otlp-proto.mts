@@ -98,6 +98,8 @@ export interface DecodedSpan {
   endTimeUnixNano: bigint;
   attributes: Record<string, AnyValue>;
   status: { code: number; message: string };
+  events: { name: string; attributes: Record<string, AnyValue> }[];
+  links: { traceId: string; spanId: string; attributes: Record<string, AnyValue> }[];
   resource: Record<string, AnyValue>;
   scope: string;
 }
@@ -114,6 +116,8 @@ function decodeSpan(buf: Uint8Array, resource: Record<string, AnyValue>, scope: 
     endTimeUnixNano: 0n,
     attributes: decodeAttributes(fields, 9),
     status: { code: 0, message: '' },
+    events: [],
+    links: [],
     resource,
     scope,
   };
@@ -126,6 +130,26 @@ function decodeSpan(buf: Uint8Array, resource: Record<string, AnyValue>, scope: 
       case 6: span.kind = Number(field.value); break;
       case 7: span.startTimeUnixNano = field.value as bigint; break;
       case 8: span.endTimeUnixNano = field.value as bigint; break;
+      case 11: {
+        const eventFields = readFields(bytes(field.value));
+        const name = eventFields.find((f) => f.number === 2);
+        span.events.push({
+          name: name ? text(name.value) : '',
+          attributes: decodeAttributes(eventFields, 3),
+        });
+        break;
+      }
+      case 13: {
+        const linkFields = readFields(bytes(field.value));
+        const traceId = linkFields.find((f) => f.number === 1);
+        const spanId = linkFields.find((f) => f.number === 2);
+        span.links.push({
+          traceId: traceId ? hex(traceId.value) : '',
+          spanId: spanId ? hex(spanId.value) : '',
+          attributes: decodeAttributes(linkFields, 4),
+        });
+        break;
+      }
       case 15:
         for (const s of readFields(bytes(field.value))) {
           if (s.number === 2) span.status.message = text(s.value);
@@ -192,6 +216,15 @@ export function decodeTraceRequestJson(body: string): DecodedSpan[] {
           endTimeUnixNano: BigInt(s.endTimeUnixNano),
           attributes: jsonAttributes(s.attributes),
           status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
+          events: (s.events ?? []).map((e: any) => ({
+            name: e.name,
+            attributes: jsonAttributes(e.attributes),
+          })),
+          links: (s.links ?? []).map((l: any) => ({
+            traceId: l.traceId,
+            spanId: l.spanId,
+            attributes: jsonAttributes(l.attributes),
+          })),
           resource,
           scope: ss.scope?.name ?? '',
         });
