@@ -1,18 +1,29 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, ModuleRef } from '@nestjs/core';
+import { AdminController } from './admin/admin.controller';
+import { AdminGuard } from './admin/admin.guard';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { SERVICE_CONFIG, type ServiceConfig } from './config';
 import { DatabaseModule } from './database/database.module';
 import { bullConnectionFromUrl } from './database/redis';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { HealthController } from './health/health.controller';
-import { NOTIFICATIONS_QUEUE } from './notifications/notification-queue';
+import { DatabaseNotificationPoller } from './notifications/database-poller';
+import { NotificationDelivery } from './notifications/notification-delivery';
+import { NotificationQueues } from './notifications/notification-queue';
+import { NotificationRelay } from './notifications/notification-relay';
+import { NotificationWorkers } from './notifications/notification-workers';
 import { NotificationProcessor } from './notifications/notification.processor';
 import { NotificationsService } from './notifications/notifications.service';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
+import { QueueErrorLog } from './queues/queue-error-log';
+import { NOTIFICATION_QUEUES } from './queues/queues';
 import { PaystackController } from './webhooks/paystack.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
+
+const QUEUES = [...NOTIFICATION_QUEUES];
 
 export interface AppOptions {
   /** Serve the HTTP API. */
@@ -21,20 +32,38 @@ export interface AppOptions {
   workers: boolean;
 }
 
+/** Providers that run jobs: workers and relays. */
+function workerProviders(config: ServiceConfig): Provider[] {
+  const providers: Provider[] = [NotificationDelivery];
+  if (config.notifications.backend === 'bullmq') {
+    providers.push(NotificationProcessor, NotificationWorkers, NotificationRelay);
+  } else {
+    providers.push(DatabaseNotificationPoller);
+  }
+  return providers;
+}
+
 @Module({})
 export class AppModule {
   static forRoot(config: ServiceConfig, options: AppOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: SERVICE_CONFIG, useValue: config },
+      {
+        provide: QueueErrorLog,
+        inject: [ModuleRef],
+        useFactory: (moduleRef: ModuleRef) => new QueueErrorLog(moduleRef, QUEUES),
+      },
+      NotificationQueues,
       NotificationsService,
+      DeadLettersService,
     ];
     if (options.api) {
-      providers.push(PaymentsService, WebhooksService, {
+      providers.push(PaymentsService, WebhooksService, AdminGuard, {
         provide: APP_FILTER,
         useClass: HttpExceptionFilter,
       });
     }
-    if (options.workers) providers.push(NotificationProcessor);
+    if (options.workers) providers.push(...workerProviders(config));
 
     return {
       module: AppModule,
@@ -45,10 +74,10 @@ export class AppModule {
           connection: bullConnectionFromUrl(config.redisUrl),
           prefix: config.queuePrefix,
         }),
-        BullModule.registerQueue({ name: NOTIFICATIONS_QUEUE }),
+        BullModule.registerQueue(...QUEUES.map((name) => ({ name }))),
       ],
       controllers: options.api
-        ? [HealthController, PaymentsController, PaystackController]
+        ? [HealthController, PaymentsController, PaystackController, AdminController]
         : [],
       providers,
       exports: [SERVICE_CONFIG],

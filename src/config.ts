@@ -40,6 +40,11 @@ export interface ServiceConfig {
   jobs: { attempts: number; backoffDelayMs: number };
   /** How often rows not yet handed to BullMQ are relayed, in ms. */
   relayIntervalMs: number;
+  /**
+   * Rows handed to BullMQ this long ago (ms) and not finished are checked
+   * against Redis and handed over again if their job is gone.
+   */
+  relayRecheckAfterMs: number;
   circle: { baseUrl: string; apiKey?: string };
   vtpass: { baseUrl: string; apiKey?: string; secretKey?: string };
   reconciliation: { intervalMs: number; staleAfterMs: number };
@@ -202,6 +207,7 @@ function readOptionalSettings(env: Env) {
       backoffDelayMs: settings.duration('QUEUE_BACKOFF_DELAY', 1000),
     },
     relayIntervalMs: settings.duration('OUTBOX_RELAY_INTERVAL', 2000),
+    relayRecheckAfterMs: settings.duration('OUTBOX_RECHECK_AFTER', 60_000),
     circle: {
       baseUrl: settings.url('CIRCLE_BASE_URL', 'https://api.circle.com'),
       apiKey: settings.string('CIRCLE_API_KEY'),

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
+import { isUniqueViolation } from '../common/unique-violation';
 import { PrismaService } from '../database/prisma.service';
 import {
   Prisma,
   type Transaction,
   type TransactionType,
 } from '../generated/prisma/client';
-import { NotificationsService } from '../notifications/notifications.service';
+import {
+  NotificationsService,
+  type RecordedNotification,
+} from '../notifications/notifications.service';
 import type { PaymentInput, PaymentMethod } from './payment-input';
 
 const TYPE_BY_METHOD: Record<PaymentMethod, TransactionType> = {
@@ -53,13 +57,6 @@ function newReference(): string {
   return `pay_${randomBytes(10).toString('hex')}`;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof Prisma.PrismaClientKnownRequestError &&
-    error.code === 'P2002'
-  );
-}
-
 @Injectable()
 export class PaymentsService {
   constructor(
@@ -78,7 +75,10 @@ export class PaymentsService {
       if (existing) return existing;
     }
 
-    let created: { transaction: Transaction; notificationIds: string[] };
+    let created: {
+      transaction: Transaction;
+      notifications: RecordedNotification[];
+    };
     try {
       created = await this.prisma.$transaction((tx) =>
         this.recordPayment(tx, input, idempotencyKey),
@@ -92,7 +92,7 @@ export class PaymentsService {
       throw error;
     }
 
-    await this.notifications.enqueue(created.notificationIds);
+    await this.notifications.enqueue(created.notifications);
     return created.transaction;
   }
 
@@ -128,11 +128,11 @@ export class PaymentsService {
     });
     const subject = 'Payment initiated';
     const body = `Your ${input.currency} payment ${transaction.reference} is being processed.`;
-    const notificationIds = await this.notifications.record(tx, [
+    const notifications = await this.notifications.record(tx, [
       { userId: input.userId, channel: 'EMAIL', recipient: input.userId, subject, body, transactionId: transaction.id },
       { userId: input.userId, channel: 'IN_APP', recipient: input.userId, subject, body, transactionId: transaction.id },
     ]);
-    return { transaction, notificationIds };
+    return { transaction, notifications };
   }
 
   private async findByIdempotencyKey(

@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
-import { NotificationsService } from '../notifications/notifications.service';
+import {
+  NotificationsService,
+  type RecordedNotification,
+} from '../notifications/notifications.service';
 
 export interface PaystackEvent {
   event: string;
@@ -50,7 +53,7 @@ export class WebhooksService {
    * redelivery hits the unique key and changes nothing.
    */
   async applyPaystack(event: PaystackEvent): Promise<WebhookOutcome> {
-    let notificationIds: string[] = [];
+    let notifications: RecordedNotification[] = [];
     let outcome: WebhookOutcome;
     try {
       outcome = await this.prisma.$transaction(async (tx) => {
@@ -66,33 +69,31 @@ export class WebhooksService {
         });
         if (event.event !== 'charge.success') return 'ignored';
         const result = await this.completeCharge(tx, event);
-        notificationIds = result.notificationIds;
+        notifications = result.notifications;
         return result.outcome;
       });
     } catch (error) {
       if (isUniqueViolation(error)) return 'duplicate';
       throw error;
     }
-    if (notificationIds.length > 0) {
-      await this.notifications.enqueue(notificationIds);
-    }
+    await this.notifications.enqueue(notifications);
     return outcome;
   }
 
   private async completeCharge(
     tx: Prisma.TransactionClient,
     event: PaystackEvent,
-  ): Promise<{ outcome: WebhookOutcome; notificationIds: string[] }> {
+  ): Promise<{ outcome: WebhookOutcome; notifications: RecordedNotification[] }> {
     const { reference, amount, currency } = event.data;
     const transaction = reference
       ? await tx.transaction.findUnique({ where: { reference } })
       : null;
     if (!transaction) {
       this.logger.warn(`charge.success for unknown reference; acknowledged, nothing changed`);
-      return { outcome: 'ignored', notificationIds: [] };
+      return { outcome: 'ignored', notifications: [] };
     }
     if (transaction.status === 'COMPLETED' || transaction.status === 'FAILED') {
-      return { outcome: 'ignored', notificationIds: [] };
+      return { outcome: 'ignored', notifications: [] };
     }
     const matches =
       typeof amount === 'number' &&
@@ -102,7 +103,7 @@ export class WebhooksService {
       this.logger.warn(
         `charge.success for ${transaction.reference} does not match its amount or currency; not applied`,
       );
-      return { outcome: 'ignored', notificationIds: [] };
+      return { outcome: 'ignored', notifications: [] };
     }
 
     await tx.transaction.update({
@@ -111,10 +112,10 @@ export class WebhooksService {
     });
     const subject = 'Payment successful';
     const body = `Your ${transaction.currency} payment ${transaction.reference} was successful.`;
-    const notificationIds = await this.notifications.record(tx, [
+    const notifications = await this.notifications.record(tx, [
       { userId: transaction.userId, channel: 'EMAIL', recipient: transaction.userId, subject, body, transactionId: transaction.id },
       { userId: transaction.userId, channel: 'IN_APP', recipient: transaction.userId, subject, body, transactionId: transaction.id },
     ]);
-    return { outcome: 'applied', notificationIds };
+    return { outcome: 'applied', notifications };
   }
 }

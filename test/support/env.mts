@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { migrate } from '../../scripts/db-migrate.mts';
 
 const baseDatabaseUrl =
@@ -47,4 +48,22 @@ export function serviceEnv(overrides: Record<string, string | undefined> = {}) {
     OTEL_SERVICE_NAME: 'payments-test',
     ...overrides,
   };
+}
+
+/** Deletes every Redis key under a test's BullMQ prefix. */
+export async function removeQueueKeys(
+  prefix: string,
+  redisUrl: string = TEST_REDIS_URL,
+): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
