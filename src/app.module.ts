@@ -18,8 +18,12 @@ import { NotificationProcessor } from './notifications/notification.processor';
 import { NotificationsService } from './notifications/notifications.service';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
+import { SettlementService } from './payments/settlement.service';
 import { QueueErrorLog } from './queues/queue-error-log';
 import { NOTIFICATION_QUEUES } from './queues/queues';
+import { VtpassClient } from './vtu/vtpass.client';
+import { VtuController } from './vtu/vtu.controller';
+import { VtuService } from './vtu/vtu.service';
 import { PaystackController } from './webhooks/paystack.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
 
@@ -56,9 +60,11 @@ export class AppModule {
       NotificationQueues,
       NotificationsService,
       DeadLettersService,
+      SettlementService,
+      VtpassClient,
     ];
     if (options.api) {
-      providers.push(PaymentsService, WebhooksService, AdminGuard, {
+      providers.push(PaymentsService, WebhooksService, VtuService, AdminGuard, {
         provide: APP_FILTER,
         useClass: HttpExceptionFilter,
       });
@@ -77,7 +83,13 @@ export class AppModule {
         BullModule.registerQueue(...QUEUES.map((name) => ({ name }))),
       ],
       controllers: options.api
-        ? [HealthController, PaymentsController, PaystackController, AdminController]
+        ? [
+            HealthController,
+            PaymentsController,
+            PaystackController,
+            VtuController,
+            AdminController,
+          ]
         : [],
       providers,
       exports: [SERVICE_CONFIG],
