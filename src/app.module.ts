@@ -20,14 +20,22 @@ import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { SettlementService } from './payments/settlement.service';
 import { QueueErrorLog } from './queues/queue-error-log';
-import { NOTIFICATION_QUEUES } from './queues/queues';
+import { NOTIFICATION_QUEUES, WEBHOOKS_QUEUE } from './queues/queues';
 import { VtpassClient } from './vtu/vtpass.client';
 import { VtuController } from './vtu/vtu.controller';
 import { VtuService } from './vtu/vtu.service';
+import { CircleController } from './webhooks/circle.controller';
+import { CircleEvents } from './webhooks/circle-events';
+import { CircleSignatureVerifier } from './webhooks/circle-signature';
 import { PaystackController } from './webhooks/paystack.controller';
-import { WebhooksService } from './webhooks/webhooks.service';
+import { PaystackEvents } from './webhooks/paystack-events';
+import { VtpassController } from './webhooks/vtpass.controller';
+import { VtpassEvents } from './webhooks/vtpass-events';
+import { WebhookInbox } from './webhooks/webhook-inbox.service';
+import { WebhookRelay } from './webhooks/webhook-relay';
+import { WebhookProcessor } from './webhooks/webhook.processor';
 
-const QUEUES = [...NOTIFICATION_QUEUES];
+const QUEUES = [...NOTIFICATION_QUEUES, WEBHOOKS_QUEUE];
 
 export interface AppOptions {
   /** Serve the HTTP API. */
@@ -38,7 +46,14 @@ export interface AppOptions {
 
 /** Providers that run jobs: workers and relays. */
 function workerProviders(config: ServiceConfig): Provider[] {
-  const providers: Provider[] = [NotificationDelivery];
+  const providers: Provider[] = [
+    NotificationDelivery,
+    PaystackEvents,
+    CircleEvents,
+    VtpassEvents,
+    WebhookProcessor,
+    WebhookRelay,
+  ];
   if (config.notifications.backend === 'bullmq') {
     providers.push(NotificationProcessor, NotificationWorkers, NotificationRelay);
   } else {
@@ -62,9 +77,10 @@ export class AppModule {
       DeadLettersService,
       SettlementService,
       VtpassClient,
+      WebhookInbox,
     ];
     if (options.api) {
-      providers.push(PaymentsService, WebhooksService, VtuService, AdminGuard, {
+      providers.push(PaymentsService, CircleSignatureVerifier, VtuService, AdminGuard, {
         provide: APP_FILTER,
         useClass: HttpExceptionFilter,
       });
@@ -87,6 +103,8 @@ export class AppModule {
             HealthController,
             PaymentsController,
             PaystackController,
+            CircleController,
+            VtpassController,
             VtuController,
             AdminController,
           ]

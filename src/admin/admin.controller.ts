@@ -18,7 +18,8 @@ import {
 } from '../dead-letters/dead-letters.service';
 import { DATABASE_QUEUE_NAME } from '../notifications/database-poller';
 import { NotificationsService } from '../notifications/notifications.service';
-import { NOTIFICATION_QUEUES } from '../queues/queues';
+import { NOTIFICATION_QUEUES, WEBHOOKS_QUEUE } from '../queues/queues';
+import { WebhookInbox } from '../webhooks/webhook-inbox.service';
 import { AdminGuard } from './admin.guard';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,6 +34,7 @@ export class AdminController {
   constructor(
     private readonly deadLetters: DeadLettersService,
     private readonly notifications: NotificationsService,
+    private readonly webhooks: WebhookInbox,
   ) {}
 
   /**
@@ -96,12 +98,15 @@ export class AdminController {
   }
 
   private replayJob(queue: string, payload: unknown): Promise<boolean> {
-    const fields = payload as { notificationId?: unknown };
+    const fields = payload as { notificationId?: unknown; eventId?: unknown };
     if (
       (NOTIFICATION_QUEUES.includes(queue) || queue === DATABASE_QUEUE_NAME) &&
       typeof fields.notificationId === 'string'
     ) {
       return this.notifications.replay(fields.notificationId);
+    }
+    if (queue === WEBHOOKS_QUEUE && typeof fields.eventId === 'string') {
+      return this.webhooks.replay(fields.eventId);
     }
     throw new Error(`no replay for queue ${queue}`);
   }
