@@ -20,7 +20,14 @@ import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { SettlementService } from './payments/settlement.service';
 import { QueueErrorLog } from './queues/queue-error-log';
-import { NOTIFICATION_QUEUES, WEBHOOKS_QUEUE } from './queues/queues';
+import {
+  NOTIFICATION_QUEUES,
+  RECONCILIATION_QUEUE,
+  WEBHOOKS_QUEUE,
+} from './queues/queues';
+import { PaystackClient } from './reconciliation/paystack.client';
+import { ReconciliationProcessor } from './reconciliation/reconciliation.processor';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { VtpassClient } from './vtu/vtpass.client';
 import { VtuController } from './vtu/vtu.controller';
 import { VtuService } from './vtu/vtu.service';
@@ -35,7 +42,7 @@ import { WebhookInbox } from './webhooks/webhook-inbox.service';
 import { WebhookRelay } from './webhooks/webhook-relay';
 import { WebhookProcessor } from './webhooks/webhook.processor';
 
-const QUEUES = [...NOTIFICATION_QUEUES, WEBHOOKS_QUEUE];
+const QUEUES = [...NOTIFICATION_QUEUES, WEBHOOKS_QUEUE, RECONCILIATION_QUEUE];
 
 export interface AppOptions {
   /** Serve the HTTP API. */
@@ -44,7 +51,7 @@ export interface AppOptions {
   workers: boolean;
 }
 
-/** Providers that run jobs: workers and relays. */
+/** Providers that run jobs: workers, relays and the scheduler. */
 function workerProviders(config: ServiceConfig): Provider[] {
   const providers: Provider[] = [
     NotificationDelivery,
@@ -53,6 +60,9 @@ function workerProviders(config: ServiceConfig): Provider[] {
     VtpassEvents,
     WebhookProcessor,
     WebhookRelay,
+    PaystackClient,
+    ReconciliationService,
+    ReconciliationProcessor,
   ];
   if (config.notifications.backend === 'bullmq') {
     providers.push(NotificationProcessor, NotificationWorkers, NotificationRelay);

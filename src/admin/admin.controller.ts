@@ -1,3 +1,4 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import {
   Controller,
   Get,
@@ -9,6 +10,7 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import { ApiError } from '../common/api-error';
 import { errorMessage } from '../common/error-message';
 import {
@@ -18,7 +20,8 @@ import {
 } from '../dead-letters/dead-letters.service';
 import { DATABASE_QUEUE_NAME } from '../notifications/database-poller';
 import { NotificationsService } from '../notifications/notifications.service';
-import { NOTIFICATION_QUEUES, WEBHOOKS_QUEUE } from '../queues/queues';
+import { NOTIFICATION_QUEUES, RECONCILIATION_QUEUE, WEBHOOKS_QUEUE } from '../queues/queues';
+import { RECONCILE_JOB } from '../reconciliation/reconciliation.processor';
 import { WebhookInbox } from '../webhooks/webhook-inbox.service';
 import { AdminGuard } from './admin.guard';
 
@@ -35,6 +38,7 @@ export class AdminController {
     private readonly deadLetters: DeadLettersService,
     private readonly notifications: NotificationsService,
     private readonly webhooks: WebhookInbox,
+    @InjectQueue(RECONCILIATION_QUEUE) private readonly reconciliation: Queue,
   ) {}
 
   /**
@@ -95,6 +99,17 @@ export class AdminController {
     await this.deadLetters.markReplayed(id);
     this.logger.log(`dead letter ${id} (${letter.queue} job ${letter.jobId}) replayed`);
     return { id, status: 'replayed' };
+  }
+
+  /** `POST /admin/reconciliation/run`: one reconciliation run, now. */
+  @Post('reconciliation/run')
+  @HttpCode(202)
+  async runReconciliation(): Promise<{ jobId: string | undefined }> {
+    const job = await this.reconciliation.add(RECONCILE_JOB, {}, {
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 100 },
+    });
+    return { jobId: job.id };
   }
 
   private replayJob(queue: string, payload: unknown): Promise<boolean> {
