@@ -77,6 +77,11 @@ function suppressRedis(ctx: Context): Context {
   return suppressTracing(ctx).setValue(BULLMQ_REDIS_SUPPRESSED, true);
 }
 
+/** Runs `fn` with BullMQ's own Redis commands unrecorded. */
+export function withoutRedisSpans<T>(fn: () => T): T {
+  return context.with(suppressRedis(context.active()), fn);
+}
+
 function unsuppressRedis(ctx: Context): Context {
   if (!ctx.getValue(BULLMQ_REDIS_SUPPRESSED)) return ctx;
   return unsuppressTracing(ctx).deleteValue(BULLMQ_REDIS_SUPPRESSED);

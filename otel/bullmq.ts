@@ -11,7 +11,11 @@
  * - `JobScheduler.upsertJobScheduler`, when a worker calls it to schedule the
  *   next run, is housekeeping and records nothing;
  * - `FlowProducer.addNode` gives a flow node without `opts` an empty one,
- *   because BullMQ writes the trace context only into an existing `opts`.
+ *   because BullMQ writes the trace context only into an existing `opts`;
+ * - `RedisConnection.init` and `RedisQueueBackend.setQueueMeta` run without
+ *   Redis spans, because BullMQ starts them from its constructors, so their
+ *   commands (connect, hello, client, info, hset) would otherwise land in
+ *   whatever trace created the queue, such as Nest's start-up.
  */
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
@@ -24,6 +28,7 @@ import {
   GatewayContextManager,
   GatewayTracer,
   jobInProcess,
+  withoutRedisSpans,
   type BullContextManager,
   type BullTelemetry,
   type BullTracer,
@@ -103,11 +108,18 @@ function wrapUpsertJobScheduler(original: (...args: any[]) => any) {
   };
 }
 
+/** Runs a BullMQ method with its Redis commands unrecorded. */
+function wrapWithoutRedisSpans(original: (...args: any[]) => any) {
+  return function withoutSpans(this: unknown, ...args: any[]) {
+    return withoutRedisSpans(() => original.apply(this, args));
+  };
+}
+
 /**
  * Patches BullMQ's classes as BullMQ loads them. `QueueBase` (the parent of
  * `Queue`, `Worker`, `QueueEvents` and `JobScheduler`) and `FlowProducer` are
  * replaced by subclasses that add the default telemetry, and because BullMQ
- * loads the subclasses after them, those extend the patched versions. Three
+ * loads the subclasses after them, those extend the patched versions. Some
  * prototype methods are wrapped as described at the top of this file.
  */
 export class BullMQTelemetryInstrumentation extends InstrumentationBase {
@@ -186,6 +198,29 @@ export class BullMQTelemetryInstrumentation extends InstrumentationBase {
             this._wrap(exports.Worker.prototype, 'processJob', wrapProcessJob),
           (exports) =>
             exports && this._unwrap(exports.Worker.prototype, 'processJob'),
+        ),
+        file(
+          'redis-connection.js',
+          (exports) => {
+            if (this.keepInternals) return;
+            this._wrap(exports.RedisConnection.prototype, 'init', wrapWithoutRedisSpans);
+          },
+          (exports) =>
+            exports && this._unwrap(exports.RedisConnection.prototype, 'init'),
+        ),
+        file(
+          'redis-queue-backend.js',
+          (exports) => {
+            if (this.keepInternals) return;
+            this._wrap(
+              exports.RedisQueueBackend.prototype,
+              'setQueueMeta',
+              wrapWithoutRedisSpans,
+            );
+          },
+          (exports) =>
+            exports &&
+            this._unwrap(exports.RedisQueueBackend.prototype, 'setQueueMeta'),
         ),
         file(
           'job-scheduler.js',

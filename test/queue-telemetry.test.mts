@@ -116,6 +116,19 @@ describe('queue telemetry', () => {
     assert.equal(inTrace.length, 1 + 1 + consumers.length, 'request, publish and one span per attempt');
   });
 
+  test('queue start-up commands unrecorded', async () => {
+    const { spans } = await runScenario('single');
+    const requests = spans.filter((s) => s.name === 'request');
+    assert.equal(requests.length, 2, 'one request creates the queue, one adds the job');
+    assert.deepEqual(spans.filter(isRedis).map((s) => s.name), []);
+
+    const kept = await runScenario('single', { TELEMETRY_TRACE_QUEUE_INTERNALS: 'true' });
+    const names = new Set(kept.spans.filter(isRedis).map((s) => s.name));
+    for (const name of ['info', 'hset']) {
+      assert.ok(names.has(name), `${name} is recorded when the internals are kept`);
+    }
+  });
+
   test('TELEMETRY_TRACE_QUEUE_INTERNALS keeps them', async () => {
     const { spans } = await runScenario('retries', {
       TELEMETRY_TRACE_QUEUE_INTERNALS: 'true',
