@@ -35,6 +35,8 @@ export interface ServiceConfig {
     rateLimits: Record<Channel, RateLimit | null>;
     /** How often the database backend polls the table, in ms. */
     pollIntervalMs: number;
+    /** Jobs one process works on at once, per channel queue. */
+    concurrency: number;
   };
   /** Retries of notification and webhook jobs: attempts and first backoff. */
   jobs: { attempts: number; backoffDelayMs: number };
@@ -201,6 +203,7 @@ function readOptionalSettings(env: Env) {
       backend: settings.backend(),
       rateLimits,
       pollIntervalMs: settings.duration('NOTIFICATION_POLL_INTERVAL', 5000),
+      concurrency: settings.integer('NOTIFICATION_CONCURRENCY', 32, 1),
     },
     jobs: {
       attempts: settings.integer('QUEUE_JOB_ATTEMPTS', 5, 1),

@@ -29,7 +29,9 @@ export function withTraceparent<T>(
 /**
  * Runs `fn` with tracing suppressed, for polling queries that find nothing
  * to do most of the time and would otherwise start a trace on every tick.
+ * The result is awaited inside, because a Prisma query only starts when it
+ * is awaited and would otherwise run in the caller's context.
  */
-export function withoutTracing<T>(fn: () => T): T {
-  return context.with(suppressTracing(context.active()), fn);
+export function withoutTracing<T>(fn: () => PromiseLike<T>): Promise<T> {
+  return context.with(suppressTracing(context.active()), async () => await fn());
 }

@@ -19,13 +19,13 @@ import { notificationQueueName } from '../queues/queues';
 import type { NotificationJob } from './notification-queue';
 import { NotificationProcessor } from './notification.processor';
 
-const CONCURRENCY = 8;
-
 /**
  * One BullMQ worker per channel queue, each with the channel's rate limit
  * from NOTIFICATION_RATE_LIMIT_<CHANNEL>. They are built here rather than
- * with `@Processor` because the limits are only known at start-up. Closing
- * waits for the jobs in progress, so SIGTERM lets them finish.
+ * with `@Processor` because the limits are only known at start-up. Each
+ * worker runs NOTIFICATION_CONCURRENCY jobs at once: delivery mostly waits
+ * on the provider, so one process can keep many in flight. Closing waits
+ * for the jobs in progress, so SIGTERM lets them finish.
  */
 @Injectable()
 export class NotificationWorkers implements OnModuleInit, OnModuleDestroy {
@@ -49,7 +49,7 @@ export class NotificationWorkers implements OnModuleInit, OnModuleDestroy {
         {
           connection,
           prefix: this.config.queuePrefix,
-          concurrency: CONCURRENCY,
+          concurrency: this.config.notifications.concurrency,
           limiter: limit ?? undefined,
         },
       );

@@ -45,18 +45,18 @@ export class NotificationProcessor {
     worker: Worker,
   ): Promise<string> {
     const { notificationId } = job.data;
-    const notification = await this.prisma.notificationQueue.findUnique({
-      where: { id: notificationId },
-    });
+    const notification = await this.notifications.claim(notificationId);
     if (!notification) {
-      throw new UnrecoverableError(`notification ${notificationId} not found`);
+      const row = await this.prisma.notificationQueue.findUnique({
+        where: { id: notificationId },
+        select: { status: true },
+      });
+      if (!row) {
+        throw new UnrecoverableError(`notification ${notificationId} not found`);
+      }
+      return `already ${row.status.toLowerCase()}`;
     }
-    // A redelivered job (a retry after a lost acknowledgement, a relay that
-    // raced the request) must not send twice.
-    if (notification.status === 'SENT') return 'already sent';
-    if (notification.status === 'FAILED') return 'already failed';
 
-    await this.notifications.markProcessing(notificationId);
     const result = await this.delivery.deliver(notification);
     switch (result.outcome) {
       case 'delivered':

@@ -101,11 +101,18 @@ export class NotificationsService {
     }
   }
 
-  async markProcessing(id: string): Promise<void> {
-    await this.prisma.notificationQueue.update({
-      where: { id },
+  /**
+   * Marks a row PROCESSING for one more attempt and returns it, in one
+   * round trip. Returns undefined when the row is missing, SENT or FAILED,
+   * so a redelivered job (a retry after a lost acknowledgement, a relay
+   * that raced the request) never sends twice.
+   */
+  async claim(id: string): Promise<NotificationQueue | undefined> {
+    const [row] = await this.prisma.notificationQueue.updateManyAndReturn({
+      where: { id, status: { in: ['PENDING', 'QUEUED', 'PROCESSING'] } },
       data: { status: 'PROCESSING', attempts: { increment: 1 } },
     });
+    return row;
   }
 
   async markSent(id: string): Promise<void> {
