@@ -34,6 +34,7 @@ type Verdict = { status: FinalStatus; reason: string } | { unchanged: string };
 export class ReconciliationService {
   private readonly logger = new Logger(ReconciliationService.name);
   private warnedNoPaystackKey = false;
+  private warnedNoVtpassKeys = false;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
@@ -127,6 +128,13 @@ export class ReconciliationService {
   }
 
   private async askVtpass(transaction: Transaction): Promise<Verdict> {
+    if (!this.vtpass.configured) {
+      if (!this.warnedNoVtpassKeys) {
+        this.warnedNoVtpassKeys = true;
+        this.logger.warn('VTPASS_API_KEY or VTPASS_SECRET_KEY is not set; stale airtime purchases cannot be checked with VTPass');
+      }
+      return { unchanged: 'VTPASS_API_KEY or VTPASS_SECRET_KEY is not set' };
+    }
     const found = await this.vtpass.requery(transaction.reference);
     switch (found.outcome) {
       case 'delivered':

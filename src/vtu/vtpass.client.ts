@@ -74,6 +74,11 @@ export function vtpassOutcome(body: VtpassBody): VtpassResult {
 export class VtpassClient {
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
 
+  /** True when VTPASS_API_KEY and VTPASS_SECRET_KEY are both set. */
+  get configured(): boolean {
+    return Boolean(this.config.vtpass.apiKey && this.config.vtpass.secretKey);
+  }
+
   /** Buys airtime; `amount` is in naira, as VTPass takes it. */
   pay(purchase: {
     requestId: string;
@@ -94,13 +99,17 @@ export class VtpassClient {
   }
 
   private async post(path: string, body: object): Promise<VtpassResult> {
+    const { apiKey, secretKey } = this.config.vtpass;
+    if (!apiKey || !secretKey) {
+      throw new VtpassUnavailableError(
+        'VTPASS_API_KEY and VTPASS_SECRET_KEY must be set to call VTPass',
+      );
+    }
     const headers: Record<string, string> = {
       'content-type': 'application/json',
+      'api-key': apiKey,
+      'secret-key': secretKey,
     };
-    if (this.config.vtpass.apiKey) headers['api-key'] = this.config.vtpass.apiKey;
-    if (this.config.vtpass.secretKey) {
-      headers['secret-key'] = this.config.vtpass.secretKey;
-    }
     let response: Response;
     try {
       response = await fetch(`${this.config.vtpass.baseUrl}${path}`, {

@@ -31,6 +31,13 @@ export class VtuService {
   ) {}
 
   async buyAirtime(input: AirtimeInput, idempotencyKey?: string): Promise<Transaction> {
+    if (!this.vtpass.configured) {
+      throw new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'vtu_unavailable',
+        'airtime purchases are off; set VTPASS_API_KEY and VTPASS_SECRET_KEY',
+      );
+    }
     if (idempotencyKey) {
       const existing = await this.findByIdempotencyKey(input, idempotencyKey);
       if (existing) return existing;

@@ -19,12 +19,14 @@ export type CircleVerdict = 'valid' | 'invalid';
  * named by `X-Circle-Key-Id`. The public key is fetched from
  * `GET <CIRCLE_BASE_URL>/v2/notifications/publicKey/<keyId>` and cached for
  * the life of the process; Circle's documentation says the key behind an id
- * is static. A key id Circle does not know makes the signature invalid.
+ * is static. A key id Circle does not know makes the signature invalid, and
+ * so does a missing CIRCLE_API_KEY, which the key endpoint requires.
  */
 @Injectable()
 export class CircleSignatureVerifier {
   private readonly logger = new Logger(CircleSignatureVerifier.name);
   private readonly keys = new Map<string, Promise<KeyObject | undefined>>();
+  private warnedNoApiKey = false;
 
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
 
@@ -34,6 +36,13 @@ export class CircleSignatureVerifier {
     keyId: unknown,
     signature: unknown,
   ): Promise<CircleVerdict> {
+    if (!this.config.circle.apiKey) {
+      if (!this.warnedNoApiKey) {
+        this.warnedNoApiKey = true;
+        this.logger.warn('CIRCLE_API_KEY is not set; every Circle webhook is rejected');
+      }
+      return 'invalid';
+    }
     if (typeof keyId !== 'string' || !UUID.test(keyId)) return 'invalid';
     if (typeof signature !== 'string' || signature.length === 0) {
       return 'invalid';
@@ -68,10 +77,10 @@ export class CircleSignatureVerifier {
 
   private async fetchKey(keyId: string): Promise<KeyObject | undefined> {
     const url = `${this.config.circle.baseUrl}/v2/notifications/publicKey/${keyId}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.config.circle.apiKey) {
-      headers.authorization = `Bearer ${this.config.circle.apiKey}`;
-    }
+    const headers = {
+      accept: 'application/json',
+      authorization: `Bearer ${this.config.circle.apiKey}`,
+    };
     let response: Response;
     try {
       response = await fetch(url, {

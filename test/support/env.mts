@@ -30,6 +30,9 @@ export function prepareDatabase(): Promise<unknown> {
   return migrated;
 }
 
+/** The discard port: nothing listens on it here, so requests fail at once. */
+export const UNUSED_LOOPBACK_URL = 'http://127.0.0.1:9';
+
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
@@ -46,6 +49,11 @@ export function serviceEnv(overrides: Record<string, string | undefined> = {}) {
     TELEMETRY_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'otel-gateway-sink-')),
     OTEL_BSP_SCHEDULE_DELAY: '100',
     OTEL_SERVICE_NAME: 'payments-test',
+    // Outside APIs default to their real hosts; a test points each at a
+    // stand-in it starts, or here at a loopback port nothing listens on.
+    PAYSTACK_BASE_URL: UNUSED_LOOPBACK_URL,
+    CIRCLE_BASE_URL: UNUSED_LOOPBACK_URL,
+    VTPASS_BASE_URL: UNUSED_LOOPBACK_URL,
     ...overrides,
   };
 }
