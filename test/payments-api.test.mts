@@ -253,4 +253,25 @@ describe('payments API', () => {
     }
     assert.equal(await paymentStatus(payment.id), 'PENDING');
   });
+
+  test('airtime without VTPass keys is 503', async () => {
+    const result = await post('/vtu/airtime', {
+      userId: uniqueId('user'), network: 'mtn', phone: '08031234567', amount: 10_000,
+    });
+    assert.equal(result.status, 503);
+    assert.equal(result.json.error.code, 'vtu_unavailable');
+    assert.match(result.json.error.message, /VTPASS_API_KEY and VTPASS_SECRET_KEY/);
+  });
+
+  test('Circle webhook without CIRCLE_API_KEY is 401', async () => {
+    const result = await post('/webhooks/circle', JSON.stringify({
+      notificationId: uniqueId('n'), notificationType: 'webhooks.test', notification: {},
+    }), {
+      'x-circle-key-id': '00000000-0000-4000-8000-000000000000',
+      'x-circle-signature': 'MEUCIQ==',
+    });
+    assert.equal(result.status, 401);
+    assert.equal(result.json.error.code, 'invalid_signature');
+    assert.match(api.output(), /CIRCLE_API_KEY is not set; every Circle webhook is rejected/);
+  });
 });
