@@ -3,166 +3,48 @@
  * creates (including those made by `@nestjs/bullmq`) gets the gateway's
  * telemetry unless the app passes its own `telemetry` option.
  *
- * The telemetry is `bullmq-otel`'s, with a tracer in front that:
- * - drops BullMQ's housekeeping spans (stalled-job checks, polling, close),
- *   and suppresses the Redis spans those operations would create, unless
- *   `TELEMETRY_TRACE_QUEUE_INTERNALS` is on;
- * - adds the messaging attributes Sentry's Queues view reads;
- * - marks a span ERROR when BullMQ records an exception on it, because
- *   `bullmq-otel` 2 leaves a failed attempt's status UNSET.
+ * The telemetry is `bullmq-otel`'s behind the gateway's tracer (see
+ * `bullmq-tracer`). Three more patches fill gaps in BullMQ 6.7:
+ * - `Worker.processJob` makes the job visible to the tracer, which describes
+ *   the process span with it and starts a scheduler's runs as traces of their
+ *   own, linked to the scheduler;
+ * - `JobScheduler.upsertJobScheduler`, when a worker calls it to schedule the
+ *   next run, is housekeeping and records nothing;
+ * - `FlowProducer.addNode` gives a flow node without `opts` an empty one,
+ *   because BullMQ writes the trace context only into an existing `opts`;
+ * - `RedisConnection.init` and `RedisQueueBackend.setQueueMeta` run without
+ *   Redis spans, because BullMQ starts them from its constructors, so their
+ *   commands (connect, hello, client, info, hset) would otherwise land in
+ *   whatever trace created the queue, such as Nest's start-up.
  */
-import {
-  SpanStatusCode,
-  type Attributes,
-  type Context,
-  type Span,
-  type SpanOptions,
-  type TimeInput,
-} from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
-import { ATTR } from './names';
+import {
+  GatewayContextManager,
+  GatewayTracer,
+  jobInProcess,
+  withoutRedisSpans,
+  type BullContextManager,
+  type BullTelemetry,
+  type BullTracer,
+  type ProcessedJob,
+} from './bullmq-tracer';
 
-/** BullMQ operations that only keep the queue running. */
-const HOUSEKEEPING_OPERATIONS = new Set([
-  'getNextJob',
-  'rateLimit',
-  'startStalledCheckTimer',
-  'moveStalledJobsToWait',
-  'close',
-  'pause',
-  'resume',
-  'trimEvents',
-  'removeDebounceKey',
-  'removeDeduplicationKey',
-]);
-
-const PRODUCER_OPERATIONS = new Set([
-  'add',
-  'addBulk',
-  'addFlow',
-  'addBulkFlows',
-  'addNode',
-  'retryJobs',
-]);
-
-/** Shape of the span object `bullmq-otel` hands to BullMQ. */
-interface BullSpan {
-  setSpanOnContext(ctx: Context): Context;
-  setAttribute(key: string, value: unknown): void;
-  setAttributes(attributes: Attributes): void;
-  addEvent(name: string, attributes?: Attributes, time?: TimeInput): void;
-  recordException(exception: unknown, time?: TimeInput): void;
-  end(): void;
-}
-
-interface BullTracer {
-  startSpan(name: string, options?: SpanOptions, context?: Context): BullSpan;
-}
-
-interface BullTelemetry {
-  tracer: BullTracer;
-  contextManager: unknown;
-  meter?: unknown;
-}
-
-/** A span BullMQ may call like any other, that records nothing. */
-class SuppressedSpan implements BullSpan {
-  setSpanOnContext(ctx: Context): Context {
-    return suppressTracing(ctx);
-  }
-  setAttribute(): void {}
-  setAttributes(): void {}
-  addEvent(): void {}
-  recordException(): void {}
-  end(): void {}
-}
-
-class QueueSpan implements BullSpan {
-  constructor(
-    private readonly inner: BullSpan,
-    private readonly raw: Span | undefined,
-  ) {}
-
-  setSpanOnContext(ctx: Context): Context {
-    return this.inner.setSpanOnContext(ctx);
-  }
-
-  setAttribute(key: string, value: unknown): void {
-    this.inner.setAttribute(key, value);
-    if (key === ATTR.BULLMQ_JOB_ID && typeof value === 'string') {
-      this.inner.setAttribute(ATTR.MESSAGING_MESSAGE_ID, value);
-    }
-  }
-
-  setAttributes(attributes: Attributes): void {
-    this.inner.setAttributes(attributes);
-    const queueName = attributes[ATTR.BULLMQ_QUEUE_NAME];
-    const operation = attributes[ATTR.BULLMQ_QUEUE_OPERATION];
-    if (typeof queueName === 'string' && queueName) {
-      this.inner.setAttribute(ATTR.MESSAGING_DESTINATION_NAME, queueName);
-    }
-    if (typeof operation === 'string') {
-      const op = operationType(operation);
-      if (op) {
-        this.inner.setAttribute(ATTR.MESSAGING_OPERATION_TYPE, op);
-        this.inner.setAttribute(ATTR.SENTRY_OP, `queue.${op}`);
-      }
-    }
-    const jobId = attributes[ATTR.BULLMQ_JOB_ID];
-    if (typeof jobId === 'string') {
-      this.inner.setAttribute(ATTR.MESSAGING_MESSAGE_ID, jobId);
-    }
-  }
-
-  addEvent(name: string, attributes?: Attributes, time?: TimeInput): void {
-    this.inner.addEvent(name, attributes, time);
-  }
-
-  recordException(exception: unknown, time?: TimeInput): void {
-    this.inner.recordException(exception, time);
-    const message =
-      exception instanceof Error ? exception.message : String(exception);
-    this.raw?.setStatus({ code: SpanStatusCode.ERROR, message });
-  }
-
-  end(): void {
-    this.inner.end();
-  }
-}
-
-function operationType(operation: string): 'publish' | 'process' | undefined {
-  if (operation === 'process') return 'process';
-  if (PRODUCER_OPERATIONS.has(operation)) return 'publish';
-  return undefined;
-}
-
-class GatewayTracer implements BullTracer {
-  constructor(
-    private readonly inner: BullTracer,
-    private readonly keepInternals: boolean,
-  ) {}
-
-  startSpan(name: string, options?: SpanOptions, ctx?: Context): BullSpan {
-    // BullMQ names spans "<operation> <destination>".
-    const operation = name.split(' ', 1)[0];
-    if (!this.keepInternals && HOUSEKEEPING_OPERATIONS.has(operation)) {
-      return new SuppressedSpan();
-    }
-    const inner = this.inner.startSpan(name, options, ctx);
-    const raw = (inner as { span?: Span }).span;
-    inner.setAttribute(ATTR.MESSAGING_SYSTEM, 'bullmq');
-    return new QueueSpan(inner, raw);
-  }
-}
-
-function createTelemetry(keepInternals: boolean, version: string): BullTelemetry {
+function createTelemetry(
+  keepInternals: boolean,
+  version: string,
+): BullTelemetry {
   const { BullMQOtel } = require('bullmq-otel') as {
-    BullMQOtel: new (options: object) => BullTelemetry;
+    BullMQOtel: new (options: object) => {
+      tracer: BullTracer;
+      contextManager: BullContextManager;
+      meter?: unknown;
+    };
   };
   const telemetry = new BullMQOtel({
     tracerName: 'bullmq',
@@ -171,7 +53,7 @@ function createTelemetry(keepInternals: boolean, version: string): BullTelemetry
   });
   return {
     tracer: new GatewayTracer(telemetry.tracer, keepInternals),
-    contextManager: telemetry.contextManager,
+    contextManager: new GatewayContextManager(telemetry.contextManager),
     meter: telemetry.meter,
   };
 }
@@ -196,13 +78,57 @@ function withDefaultTelemetry<T extends Constructor>(
   return Patched;
 }
 
+type Exports = Record<string, any>;
+
+/** `Worker.processJob(job, ...)`, run with the job visible to the tracer. */
+function wrapProcessJob(original: (...args: any[]) => any) {
+  return function processJob(this: unknown, job: ProcessedJob, ...rest: any[]) {
+    return jobInProcess.run(job, () => original.call(this, job, ...rest));
+  };
+}
+
+/** Gives a flow node without `opts` an empty one so it carries the context. */
+function wrapAddNode(original: (...args: any[]) => any) {
+  return function addNode(this: unknown, args: { node?: { opts?: object } }) {
+    const node = args?.node;
+    if (node && !node.opts) {
+      return original.call(this, { ...args, node: { ...node, opts: {} } });
+    }
+    return original.call(this, args);
+  };
+}
+
 /**
- * Patches `QueueBase` (the parent of `Queue`, `Worker` and `QueueEvents`) and
- * `FlowProducer` as BullMQ loads them, so the subclasses bind to the patched
- * versions.
+ * Suppresses tracing while a worker schedules a scheduler's next run, which
+ * BullMQ does by calling this with `override: false`. Only installed when the
+ * internals are not kept.
+ */
+function wrapUpsertJobScheduler(original: (...args: any[]) => any) {
+  return function upsertJobScheduler(this: unknown, ...args: any[]) {
+    const options = args[5] as { override?: boolean } | undefined;
+    if (options?.override !== false) return original.apply(this, args);
+    const quiet = suppressTracing(context.active());
+    return context.with(quiet, () => original.apply(this, args));
+  };
+}
+
+/** Runs a BullMQ method with its Redis commands unrecorded. */
+function wrapWithoutRedisSpans(original: (...args: any[]) => any) {
+  return function withoutSpans(this: unknown, ...args: any[]) {
+    return withoutRedisSpans(() => original.apply(this, args));
+  };
+}
+
+/**
+ * Patches BullMQ's classes as BullMQ loads them. `QueueBase` (the parent of
+ * `Queue`, `Worker`, `QueueEvents` and `JobScheduler`) and `FlowProducer` are
+ * replaced by subclasses that add the default telemetry, and because BullMQ
+ * loads the subclasses after them, those extend the patched versions. Some
+ * prototype methods are wrapped as described at the top of this file.
  */
 export class BullMQTelemetryInstrumentation extends InstrumentationBase {
   private telemetry?: BullTelemetry;
+  private readonly originals = new Map<string, Constructor>();
 
   constructor(
     private readonly keepInternals: boolean,
@@ -216,40 +142,105 @@ export class BullMQTelemetryInstrumentation extends InstrumentationBase {
     return this.telemetry;
   };
 
+  private addDefaultTelemetry(
+    exports: Exports,
+    name: string,
+    optsIndex: number,
+  ): void {
+    const original = exports[name] as Constructor;
+    this.originals.set(name, original);
+    exports[name] = withDefaultTelemetry(original, optsIndex, this.getTelemetry);
+  }
+
+  private restore(exports: Exports | undefined, name: string): void {
+    const original = this.originals.get(name);
+    if (exports && original) exports[name] = original;
+  }
+
   protected init() {
     const versions = ['>=5.0.0'];
-    const patchExport = (exportName: string, optsIndex: number) => {
-      let original: Constructor | undefined;
-      return {
-        patch: (exports: Record<string, Constructor>) => {
-          original = exports[exportName];
-          exports[exportName] = withDefaultTelemetry(
-            original,
-            optsIndex,
-            this.getTelemetry,
-          );
+    const file = (
+      name: string,
+      patch: (exports: Exports) => void,
+      unpatch: (exports: Exports | undefined) => void,
+    ) =>
+      new InstrumentationNodeModuleFile(
+        `bullmq/dist/cjs/classes/${name}`,
+        versions,
+        (exports: Exports) => {
+          patch(exports);
           return exports;
         },
-        unpatch: (exports?: Record<string, Constructor>) => {
-          if (exports && original) exports[exportName] = original;
-        },
-      };
-    };
-    const queueBase = patchExport('QueueBase', 1);
-    const flowProducer = patchExport('FlowProducer', 0);
-    return new InstrumentationNodeModuleDefinition('bullmq', versions, undefined, undefined, [
-      new InstrumentationNodeModuleFile(
-        'bullmq/dist/cjs/classes/queue-base.js',
-        versions,
-        queueBase.patch,
-        queueBase.unpatch,
-      ),
-      new InstrumentationNodeModuleFile(
-        'bullmq/dist/cjs/classes/flow-producer.js',
-        versions,
-        flowProducer.patch,
-        flowProducer.unpatch,
-      ),
-    ]);
+        unpatch,
+      );
+
+    return new InstrumentationNodeModuleDefinition(
+      'bullmq',
+      versions,
+      undefined,
+      undefined,
+      [
+        file(
+          'queue-base.js',
+          (exports) => this.addDefaultTelemetry(exports, 'QueueBase', 1),
+          (exports) => this.restore(exports, 'QueueBase'),
+        ),
+        file(
+          'flow-producer.js',
+          (exports) => {
+            this._wrap(exports.FlowProducer.prototype, 'addNode', wrapAddNode);
+            this.addDefaultTelemetry(exports, 'FlowProducer', 0);
+          },
+          (exports) => {
+            this.restore(exports, 'FlowProducer');
+            if (exports) this._unwrap(exports.FlowProducer.prototype, 'addNode');
+          },
+        ),
+        file(
+          'worker.js',
+          (exports) =>
+            this._wrap(exports.Worker.prototype, 'processJob', wrapProcessJob),
+          (exports) =>
+            exports && this._unwrap(exports.Worker.prototype, 'processJob'),
+        ),
+        file(
+          'redis-connection.js',
+          (exports) => {
+            if (this.keepInternals) return;
+            this._wrap(exports.RedisConnection.prototype, 'init', wrapWithoutRedisSpans);
+          },
+          (exports) =>
+            exports && this._unwrap(exports.RedisConnection.prototype, 'init'),
+        ),
+        file(
+          'redis-queue-backend.js',
+          (exports) => {
+            if (this.keepInternals) return;
+            this._wrap(
+              exports.RedisQueueBackend.prototype,
+              'setQueueMeta',
+              wrapWithoutRedisSpans,
+            );
+          },
+          (exports) =>
+            exports &&
+            this._unwrap(exports.RedisQueueBackend.prototype, 'setQueueMeta'),
+        ),
+        file(
+          'job-scheduler.js',
+          (exports) => {
+            if (this.keepInternals) return;
+            this._wrap(
+              exports.JobScheduler.prototype,
+              'upsertJobScheduler',
+              wrapUpsertJobScheduler,
+            );
+          },
+          (exports) =>
+            exports &&
+            this._unwrap(exports.JobScheduler.prototype, 'upsertJobScheduler'),
+        ),
+      ],
+    );
   }
 }

@@ -24,10 +24,17 @@ export const ATTR = {
   MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
   MESSAGING_DESTINATION_NAME: 'messaging.destination.name',
   MESSAGING_MESSAGE_ID: 'messaging.message.id',
+  MESSAGING_MESSAGE_RETRY_COUNT: 'messaging.message.retry.count',
+  /** Milliseconds from `add` to the start of the attempt. */
+  MESSAGING_MESSAGE_RECEIVE_LATENCY: 'messaging.message.receive.latency',
+  MESSAGING_MESSAGE_BODY_SIZE: 'messaging.message.body.size',
+  MESSAGING_BATCH_MESSAGE_COUNT: 'messaging.batch.message_count',
 
   BULLMQ_QUEUE_NAME: 'bullmq.queue.name',
   BULLMQ_QUEUE_OPERATION: 'bullmq.queue.operation',
   BULLMQ_JOB_ID: 'bullmq.job.id',
+  BULLMQ_JOB_BULK_COUNT: 'bullmq.job.bulk.count',
+  BULLMQ_JOB_SCHEDULER_ID: 'bullmq.job.scheduler.id',
 
   /** Names a product event to send when the span ends. */
   ANALYTICS_EVENT: 'analytics.event',

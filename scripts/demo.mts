@@ -4,8 +4,9 @@
  * Builds, migrates, starts the API and a separate worker process with the
  * preload, starts a local stand-in for the notification provider, sends real
  * traffic (payments, a signed Paystack charge.success webhook, a redelivery
- * of it and one with a bad signature), waits for the notifications, and prints
- * the traces the run produced from the local sink.
+ * of it and one with a bad signature), waits for the webhook to be processed
+ * from its queue and for the notifications, and prints the traces the run
+ * produced from the local sink.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +24,10 @@ import {
   waitForHealthy,
   type ServiceProcess,
 } from './lib/processes.mts';
+import { startCircleStandIn } from './lib/circle-stand-in.mts';
+import { startPaystackApiStandIn } from './lib/paystack-api-stand-in.mts';
 import { startProviderStandIn } from './lib/provider-stand-in.mts';
+import { startVtpassStandIn } from './lib/vtpass-stand-in.mts';
 
 const DATABASE_URL =
   process.env.DATABASE_URL?.trim() ||
@@ -123,6 +127,12 @@ async function main(): Promise<void> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const paystackSecret = `sk_test_demo_${randomBytes(12).toString('hex')}`;
+  // Every outside API the service may call is a loopback stand-in, so the
+  // reconciliation job never reaches the real Paystack or VTPass.
+  const vtpassKeys = { apiKey: 'demo-vtpass-key', secretKey: 'SK_demo_vtpass' };
+  const paystackApi = await startPaystackApiStandIn(paystackSecret);
+  const vtpass = await startVtpassStandIn(vtpassKeys);
+  const circle = await startCircleStandIn();
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -131,6 +141,12 @@ async function main(): Promise<void> {
     DATABASE_URL,
     REDIS_URL,
     PAYSTACK_SECRET_KEY: paystackSecret,
+    PAYSTACK_BASE_URL: paystackApi.url,
+    VTPASS_BASE_URL: vtpass.url,
+    VTPASS_API_KEY: vtpassKeys.apiKey,
+    VTPASS_SECRET_KEY: vtpassKeys.secretKey,
+    CIRCLE_BASE_URL: circle.url,
+    CIRCLE_API_KEY: 'TEST_API_KEY:demo:circle',
     NOTIFICATION_PROVIDER_URL: provider.url,
     OTEL_SERVICE_NAME: 'payments-service',
     TELEMETRY_LOCAL_DIR: TELEMETRY_DIR,
@@ -183,8 +199,17 @@ async function main(): Promise<void> {
     });
     console.log(`POST /webhooks/paystack bad signature: ${forged.status} ${JSON.stringify(forged.json)}`);
 
-    const status = await (await fetch(`${baseUrl}/payments/${payments[0].id}`)).json();
-    console.log(`GET /payments/${payments[0].id}: status ${(status as any).status}`);
+    // The webhook is processed from a queue after the 200; wait for it.
+    const completed = await waitFor(
+      async () => {
+        const view = (await (await fetch(`${baseUrl}/payments/${payments[0].id}`)).json()) as any;
+        return view.status === 'COMPLETED' ? view : undefined;
+      },
+      30_000,
+      'the webhook to complete the payment',
+      250,
+    );
+    console.log(`GET /payments/${payments[0].id}: status ${completed.status}`);
 
     step('waiting for the worker to deliver the notifications');
     const db = new pg.Client({ connectionString: DATABASE_URL });
@@ -209,7 +234,7 @@ async function main(): Promise<void> {
   } finally {
     step('stopping (SIGTERM flushes telemetry)');
     await stopAll();
-    await provider.close();
+    await Promise.all([provider.close(), paystackApi.close(), vtpass.close(), circle.close()]);
   }
 
   step('traces from this run (npm run traces shows them again)');

@@ -60,10 +60,13 @@ async function checkStores(): Promise<CheckLine[]> {
   } catch (error) {
     return [fail('service', (error as Error).message)];
   }
-  return Promise.all([
-    checkPostgres(settings.databaseUrl, timeoutMillis),
-    checkRedis(settings.redisUrl, timeoutMillis),
+  // The service goes on with a default after each of these.
+  const ignored = settings.warnings.map((warning) => fail('service', warning));
+  const stores = await Promise.all([
+    checkPostgres(settings.config.databaseUrl, timeoutMillis),
+    checkRedis(settings.config.redisUrl, timeoutMillis),
   ]);
+  return [...ignored, ...stores];
 }
 
 const results = await Promise.all([

@@ -67,10 +67,14 @@ function reason(error: unknown): string {
 /**
  * Reads the service's settings and checks that Postgres and Redis answer.
  * On failure prints one line naming the variable and exits with status 1.
+ * An invalid optional setting is printed as a warning and replaced.
  */
 export async function loadServiceConfig(): Promise<ServiceConfig> {
   try {
-    const config = serviceConfigFromEnv();
+    const { config, warnings } = serviceConfigFromEnv();
+    for (const warning of warnings) {
+      process.stderr.write(`warning: ${warning}\n`);
+    }
     await Promise.all([
       checkPostgres(config.databaseUrl),
       checkRedis(config.redisUrl),

@@ -76,7 +76,7 @@ describe('one request, one trace, to Sentry', () => {
     const inTrace = () => sentry.spans.filter((s) => s.traceId === traceId);
 
     // The EMAIL job calls the provider from the worker; wait for that span
-    // and for both jobs' consumer spans.
+    // and for the process spans of both channel queues.
     await waitFor(
       () =>
         inTrace().find((s) => s.kind === CLIENT && s.resource['process.command'] === 'worker.js' && s.attributes['http.request.method'] === 'POST') &&
@@ -84,7 +84,7 @@ describe('one request, one trace, to Sentry', () => {
           ? true
           : undefined,
       20_000,
-      'the worker HTTP client span and two consumer spans',
+      'the worker HTTP client span and both process spans',
     );
     const spans = inTrace();
     const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -110,17 +110,27 @@ describe('one request, one trace, to Sentry', () => {
     assert.ok(prismaOps.some((s) => s.resource['process.command'] === 'main.js'));
     assert.ok(prismaQueries.some((s) => s.resource['process.command'] === 'main.js'));
 
-    const producer = spans.find((s) => s.kind === PRODUCER);
-    assert.ok(producer, 'a BullMQ producer span');
-    assert.ok(ancestors(producer).includes(server));
-    assert.equal(producer.attributes['messaging.system'], 'bullmq');
-    assert.equal(producer.attributes['sentry.op'], 'queue.publish');
+    // One publish span per channel queue: EMAIL and IN_APP.
+    const producers = spans.filter((s) => s.kind === PRODUCER);
+    assert.equal(producers.length, 2, 'a BullMQ producer span per channel');
+    for (const producer of producers) {
+      assert.ok(ancestors(producer).includes(server));
+      assert.equal(producer.attributes['messaging.system'], 'bullmq');
+      assert.equal(producer.attributes['sentry.op'], 'queue.publish');
+    }
+    assert.deepEqual(
+      producers.map((p) => p.attributes['messaging.destination.name']).sort(),
+      ['notifications-email', 'notifications-in-app'],
+    );
 
     const consumers = spans.filter((s) => s.kind === CONSUMER);
     assert.ok(consumers.length >= 2, 'one consumer span per notification');
     for (const consumer of consumers) {
       assert.equal(consumer.resource['process.command'], 'worker.js');
-      assert.ok(ancestors(consumer).includes(producer), 'consumer descends from the producer');
+      const producer = producers.find(
+        (p) => p.attributes['messaging.destination.name'] === consumer.attributes['messaging.destination.name'],
+      );
+      assert.ok(producer && ancestors(consumer).includes(producer), 'consumer descends from its queue\'s producer');
       assert.equal(consumer.attributes['sentry.op'], 'queue.process');
     }
     assert.ok(
@@ -150,7 +160,7 @@ describe('one request, one trace, to Sentry', () => {
     assert.match(event.exception.values[0].value, /provider rejected notification/);
     assert.equal(event.release, 'payments@test');
     assert.equal(event.environment, 'test');
-    assert.equal(event.tags?.['messaging.destination.name'], 'notifications');
+    assert.equal(event.tags?.['messaging.destination.name'], 'notifications-email');
   });
 
   test('outgoing calls carry traceparent, not sentry-trace', () => {

@@ -1,7 +1,8 @@
 /**
  * The HTTP contract of the reference service, against real Postgres and
  * Redis: payments, idempotency, validation that never echoes values, and
- * Paystack webhooks that are verified and applied once.
+ * Paystack webhooks that are verified on arrival, answered at once, and
+ * applied once by the webhook queue.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -40,6 +41,20 @@ describe('payments API', () => {
     assert.equal(result.status, 201);
     return { ...result.json, ...body };
   };
+
+  const paymentStatus = async (id: string) =>
+    ((await (await fetch(`${baseUrl}/payments/${id}`)).json()) as any).status;
+
+  /** Waits until the worker has processed the stored event; returns its row. */
+  const processedEvent = (eventKey: string) =>
+    waitFor(async () => {
+      const result = await db.query(
+        "SELECT status, outcome FROM webhook_events WHERE provider = 'paystack' AND event_key = $1",
+        [eventKey],
+      );
+      const row = result.rows[0];
+      return row && row.status === 'PROCESSED' ? row : undefined;
+    }, 15_000, `webhook event ${eventKey} to be processed`);
 
   const sendWebhook = (event: unknown, secret = SECRET) => {
     const body = JSON.stringify(event);
@@ -179,18 +194,24 @@ describe('payments API', () => {
 
     const first = await sendWebhook(event);
     assert.equal(first.status, 200);
-    assert.equal(first.json.status, 'applied');
+    assert.equal(first.json.status, 'accepted');
     const again = await sendWebhook(event);
     assert.equal(again.status, 200);
     assert.equal(again.json.status, 'duplicate');
 
-    const view = (await (await fetch(`${baseUrl}/payments/${payment.id}`)).json()) as any;
-    assert.equal(view.status, 'COMPLETED');
+    const row = await processedEvent(`charge.success:${event.data.id}`);
+    assert.equal(row.outcome, 'applied');
+    assert.equal(await paymentStatus(payment.id), 'COMPLETED');
     const notes = await db.query(
       "SELECT count(*)::int AS n FROM notification_queue WHERE transaction_id = $1 AND subject = 'Payment successful'",
       [payment.id],
     );
     assert.equal(notes.rows[0].n, 2, 'one EMAIL and one IN_APP, not four');
+    const stored = await db.query(
+      "SELECT count(*)::int AS n FROM webhook_events WHERE event_key = $1",
+      [`charge.success:${event.data.id}`],
+    );
+    assert.equal(stored.rows[0].n, 1, 'the redelivery is not stored again');
   });
 
   test('bad or missing signature is 401 and changes nothing', async () => {
@@ -212,18 +233,45 @@ describe('payments API', () => {
   });
 
   test('unknown reference is acknowledged and changes nothing', async () => {
-    const result = await sendWebhook(chargeSuccessEvent('pay_doesnotexist', 100, 'NGN'));
+    const event = chargeSuccessEvent('pay_doesnotexist', 100, 'NGN');
+    const result = await sendWebhook(event);
     assert.equal(result.status, 200);
-    assert.equal(result.json.status, 'ignored');
+    assert.equal(result.json.status, 'accepted');
+    const row = await processedEvent(`charge.success:${event.data.id}`);
+    assert.equal(row.outcome, 'ignored');
   });
 
   test('amount or currency mismatch does not complete', async () => {
     const payment = await createPayment({ amount: 1000 });
-    const wrongAmount = await sendWebhook(chargeSuccessEvent(payment.reference, 999, 'NGN'));
-    assert.equal(wrongAmount.status, 200);
-    const wrongCurrency = await sendWebhook(chargeSuccessEvent(payment.reference, 1000, 'USD'));
-    assert.equal(wrongCurrency.status, 200);
-    const view = (await (await fetch(`${baseUrl}/payments/${payment.id}`)).json()) as any;
-    assert.equal(view.status, 'PENDING');
+    const wrongAmount = chargeSuccessEvent(payment.reference, 999, 'NGN');
+    const wrongCurrency = chargeSuccessEvent(payment.reference, 1000, 'USD');
+    assert.equal((await sendWebhook(wrongAmount)).status, 200);
+    assert.equal((await sendWebhook(wrongCurrency)).status, 200);
+    for (const event of [wrongAmount, wrongCurrency]) {
+      const row = await processedEvent(`charge.success:${event.data.id}`);
+      assert.equal(row.outcome, 'ignored');
+    }
+    assert.equal(await paymentStatus(payment.id), 'PENDING');
+  });
+
+  test('airtime without VTPass keys is 503', async () => {
+    const result = await post('/vtu/airtime', {
+      userId: uniqueId('user'), network: 'mtn', phone: '08031234567', amount: 10_000,
+    });
+    assert.equal(result.status, 503);
+    assert.equal(result.json.error.code, 'vtu_unavailable');
+    assert.match(result.json.error.message, /VTPASS_API_KEY and VTPASS_SECRET_KEY/);
+  });
+
+  test('Circle webhook without CIRCLE_API_KEY is 401', async () => {
+    const result = await post('/webhooks/circle', JSON.stringify({
+      notificationId: uniqueId('n'), notificationType: 'webhooks.test', notification: {},
+    }), {
+      'x-circle-key-id': '00000000-0000-4000-8000-000000000000',
+      'x-circle-signature': 'MEUCIQ==',
+    });
+    assert.equal(result.status, 401);
+    assert.equal(result.json.error.code, 'invalid_signature');
+    assert.match(api.output(), /CIRCLE_API_KEY is not set; every Circle webhook is rejected/);
   });
 });

@@ -13,15 +13,24 @@ export interface ProviderRequest {
   traceparent: string | undefined;
   headers: Record<string, string | string[] | undefined>;
   body: { notificationId?: string; to?: string; subject?: string; body?: string };
+  /** When the request arrived, in ms since the epoch. */
+  receivedAt: number;
 }
 
-export type Answer = { status: number; headers?: Record<string, string> };
+export type Answer = {
+  status: number;
+  headers?: Record<string, string>;
+  /** Hold the answer back this long, in ms, as a slow provider would. */
+  delayMs?: number;
+};
 
 export interface ProviderStandIn {
   url: string;
   requests: ProviderRequest[];
   /** Notifications answered with 2xx, by id. */
   delivered: Set<string>;
+  /** How many times each notification was answered with 2xx. */
+  deliveries: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -36,9 +45,11 @@ export async function startProviderStandIn(
 ): Promise<ProviderStandIn> {
   const requests: ProviderRequest[] = [];
   const delivered = new Set<string>();
+  const deliveries = new Map<string, number>();
   const attempts = new Map<string, number>();
 
   const server: Server = createServer(async (req, res) => {
+    const receivedAt = Date.now();
     const text = await readBody(req);
     let body: ProviderRequest['body'] = {};
     try {
@@ -53,6 +64,7 @@ export async function startProviderStandIn(
       traceparent: req.headers.traceparent as string | undefined,
       headers: req.headers,
       body,
+      receivedAt,
     };
     requests.push(record);
     const id = body.notificationId ?? '';
@@ -60,7 +72,13 @@ export async function startProviderStandIn(
     attempts.set(id, attempt);
 
     const answer = plan(record, attempt);
-    if (answer.status >= 200 && answer.status < 300) delivered.add(id);
+    if (answer.delayMs) {
+      await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+    }
+    if (answer.status >= 200 && answer.status < 300) {
+      delivered.add(id);
+      deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
+    }
     res.writeHead(answer.status, {
       'content-type': 'application/json',
       ...answer.headers,
@@ -77,6 +95,7 @@ export async function startProviderStandIn(
     url: `http://127.0.0.1:${address.port}`,
     requests,
     delivered,
+    deliveries,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

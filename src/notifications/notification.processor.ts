@@ -1,137 +1,120 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger } from '@nestjs/common';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { captureException } from '#otel';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  RateLimitError,
+  UnrecoverableError,
+  Worker,
+  type Job,
+} from 'bullmq';
+import { errorMessage } from '../common/error-message';
 import { runWithLogContext } from '../common/logging/log-context';
-import { SERVICE_CONFIG, type ServiceConfig } from '../config';
 import { PrismaService } from '../database/prisma.service';
-import { NOTIFICATIONS_QUEUE, type NotificationJob } from './notification-queue';
-import { sendToProvider } from './provider.client';
+import type { NotificationJob } from './notification-queue';
+import { NotificationDelivery } from './notification-delivery';
+import { NotificationsService } from './notifications.service';
 
 /**
- * Delivers notifications. IN_APP notifications are stored for the app to
- * show and need no provider; EMAIL, SMS and PUSH go to the provider. A job
- * that fails for good marks its row FAILED and is reported once.
+ * Processes one notification job from a channel queue. A provider 429 rate
+ * limits the whole channel queue for `Retry-After` and puts the job back
+ * without counting an attempt. Any other 4xx fails the job at once, and 5xx
+ * and network errors are retried with the queue's exponential backoff.
  */
-@Processor(NOTIFICATIONS_QUEUE, { concurrency: 8 })
-export class NotificationProcessor extends WorkerHost {
+@Injectable()
+export class NotificationProcessor {
   private readonly logger = new Logger(NotificationProcessor.name);
 
   constructor(
     private readonly prisma: PrismaService,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
-  ) {
-    super();
-  }
+    private readonly delivery: NotificationDelivery,
+    private readonly notifications: NotificationsService,
+  ) {}
 
-  process(job: Job<NotificationJob>): Promise<string> {
-    return runWithLogContext(
-      { jobId: job.id, queue: NOTIFICATIONS_QUEUE },
-      async () => {
-        try {
-          return await this.deliver(job);
-        } catch (error) {
-          await this.onAttemptFailed(job, error);
-          throw error;
-        }
-      },
-    );
-  }
-
-  private async deliver(job: Job<NotificationJob>): Promise<string> {
-    const { notificationId } = job.data;
-    const notification = await this.prisma.notificationQueue.findUnique({
-      where: { id: notificationId },
-    });
-    if (!notification) {
-      throw new UnrecoverableError(`notification ${notificationId} not found`);
-    }
-    if (notification.status === 'SENT') return 'already sent';
-
-    await this.prisma.notificationQueue.update({
-      where: { id: notificationId },
-      data: { status: 'PROCESSING', attempts: { increment: 1 } },
-    });
-
-    if (notification.channel !== 'IN_APP') {
-      const baseUrl = this.config.notificationProviderUrl;
-      if (!baseUrl) {
-        throw new UnrecoverableError(
-          'NOTIFICATION_PROVIDER_URL is not set; cannot deliver EMAIL, SMS or PUSH notifications',
+  process(job: Job<NotificationJob>, worker: Worker): Promise<string> {
+    // Every log record of this job carries its id and queue.
+    return runWithLogContext({ jobId: job.id, queue: job.queueName }, async () => {
+      try {
+        return await this.deliver(job, worker);
+      } catch (error) {
+        await this.onAttemptFailed(job, error).catch((failure: unknown) =>
+          this.logger.error(
+            `could not record the failed attempt of notification ${job.data.notificationId} (job ${job.id}): ${errorMessage(failure)}`,
+          ),
         );
+        throw error;
       }
-      const result = await sendToProvider(baseUrl, notification.channel, {
-        notificationId,
-        to: notification.recipient,
-        subject: notification.subject,
-        body: notification.body,
+    });
+  }
+
+  private async deliver(
+    job: Job<NotificationJob>,
+    worker: Worker,
+  ): Promise<string> {
+    const { notificationId } = job.data;
+    const notification = await this.notifications.claim(notificationId);
+    if (!notification) {
+      const row = await this.prisma.notificationQueue.findUnique({
+        where: { id: notificationId },
+        select: { status: true },
       });
-      switch (result.outcome) {
-        case 'rate_limited':
-          // A 429 is the provider's rate limit, not a failed attempt.
-          await this.worker.rateLimit(result.retryAfterMs);
-          throw Worker.RateLimitError();
-        case 'rejected':
-          throw new UnrecoverableError(
-            `provider rejected notification ${notificationId} with status ${result.status}`,
-          );
-        case 'retry':
-          throw new Error(
-            `delivery of notification ${notificationId} failed: ${result.reason}`,
-          );
-        case 'delivered':
-          break;
+      if (!row) {
+        throw new UnrecoverableError(`notification ${notificationId} not found`);
       }
+      return `already ${row.status.toLowerCase()}`;
     }
 
-    await this.prisma.notificationQueue.update({
-      where: { id: notificationId },
-      data: { status: 'SENT', sentAt: new Date(), lastError: null },
-    });
-    this.logger.log({
-      message: `notification ${notificationId} sent by ${notification.channel}`,
-      'notification.id': notificationId,
-      'notification.channel': notification.channel,
-      'user.id': notification.userId,
-    });
-    return 'sent';
+    const result = await this.delivery.deliver(notification);
+    switch (result.outcome) {
+      case 'delivered':
+        await this.notifications.markSent(notificationId);
+        return 'sent';
+      case 'rate_limited':
+        this.logger.warn(
+          `provider rate limited notification ${notificationId}; pausing queue ${job.queueName} for ${result.retryAfterMs} ms`,
+        );
+        await worker.rateLimit(result.retryAfterMs);
+        throw Worker.RateLimitError();
+      case 'permanent_failure':
+        throw new UnrecoverableError(result.message);
+      case 'retry':
+        throw new Error(result.message);
+    }
   }
 
   private async onAttemptFailed(
     job: Job<NotificationJob>,
     error: unknown,
   ): Promise<void> {
-    if (error instanceof Error && error.name === 'RateLimitError') return;
+    const { notificationId } = job.data;
+    if (error instanceof RateLimitError) {
+      await this.notifications.markRetrying(notificationId, null);
+      return;
+    }
 
     const maxAttempts = job.opts.attempts ?? 1;
-    const final =
-      error instanceof UnrecoverableError || job.attemptsMade + 1 >= maxAttempts;
-    const message = error instanceof Error ? error.message : String(error);
-
-    await this.prisma.notificationQueue
-      .update({
-        where: { id: job.data.notificationId },
-        data: { status: final ? 'FAILED' : 'QUEUED', lastError: message },
-      })
-      .catch(() => undefined);
-
+    const attempt = job.attemptsMade + 1;
+    const final = error instanceof UnrecoverableError || attempt >= maxAttempts;
     if (!final) {
+      const message = errorMessage(error);
+      await this.notifications.markRetrying(notificationId, message);
       this.logger.warn(
-        `notification ${job.data.notificationId} attempt ${job.attemptsMade + 1}/${maxAttempts} failed, will retry: ${message}`,
+        `notification ${notificationId} attempt ${attempt}/${maxAttempts} failed, will retry: ${message}`,
       );
       return;
     }
-    const eventId = captureException(error, {
-      tags: {
-        'messaging.destination.name': NOTIFICATIONS_QUEUE,
-        'messaging.message.id': job.id ?? 'unknown',
-      },
-      extra: { attemptsMade: job.attemptsMade + 1 },
+
+    const notification = await this.prisma.notificationQueue.findUnique({
+      where: { id: notificationId },
+      select: { id: true, channel: true, traceparent: true },
     });
-    this.logger.error({
-      message: `notification ${job.data.notificationId} failed for good after ${job.attemptsMade + 1} attempts: ${message}`,
-      'notification.id': job.data.notificationId,
-      'sentry.event_id': eventId ?? '',
+    if (!notification) {
+      this.logger.error(
+        `job ${job.id} in ${job.queueName} names notification ${notificationId}, which does not exist: ${errorMessage(error)}`,
+      );
+      return;
+    }
+    await this.notifications.markFailed(notification, error, {
+      queue: job.queueName,
+      jobId: job.id ?? notificationId,
+      attempts: attempt,
     });
   }
 }

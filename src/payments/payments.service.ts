@@ -7,6 +7,7 @@ import {
 } from '../analytics/analytics.service';
 import { ApiError } from '../common/api-error';
 import { addLogContext } from '../common/logging/log-context';
+import { isUniqueViolation } from '../common/unique-violation';
 import { PrismaService } from '../database/prisma.service';
 import {
   Prisma,
@@ -14,7 +15,10 @@ import {
   type TransactionType,
   type User,
 } from '../generated/prisma/client';
-import { NotificationsService } from '../notifications/notifications.service';
+import {
+  NotificationsService,
+  type RecordedNotification,
+} from '../notifications/notifications.service';
 import { UsersService } from '../users/users.service';
 import type { PaymentInput, PaymentMethod } from './payment-input';
 
@@ -59,20 +63,13 @@ export function toPaymentView(transaction: Transaction): PaymentView {
 
 interface RecordedPayment {
   transaction: Transaction;
-  notificationIds: string[];
+  notifications: RecordedNotification[];
   user: User;
   userCreated: boolean;
 }
 
 function newReference(): string {
   return `pay_${randomBytes(10).toString('hex')}`;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof Prisma.PrismaClientKnownRequestError &&
-    error.code === 'P2002'
-  );
 }
 
 @Injectable()
@@ -117,7 +114,7 @@ export class PaymentsService {
     if (userCreated) this.analytics.identifyUser(user);
     this.recordInitiated(transaction, input.method);
 
-    await this.notifications.enqueue(created.notificationIds);
+    await this.notifications.enqueue(created.notifications);
     return transaction;
   }
 
@@ -172,11 +169,11 @@ export class PaymentsService {
     });
     const subject = 'Payment initiated';
     const body = `Your ${input.currency} payment ${transaction.reference} is being processed.`;
-    const notificationIds = await this.notifications.record(tx, [
+    const notifications = await this.notifications.record(tx, [
       { userId: input.userId, channel: 'EMAIL', recipient: input.userId, subject, body, transactionId: transaction.id },
       { userId: input.userId, channel: 'IN_APP', recipient: input.userId, subject, body, transactionId: transaction.id },
     ]);
-    return { transaction, notificationIds, user, userCreated };
+    return { transaction, notifications, user, userCreated };
   }
 
   private async findByIdempotencyKey(

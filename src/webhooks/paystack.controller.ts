@@ -12,16 +12,22 @@ import {
 import type { Request } from 'express';
 import { ApiError } from '../common/api-error';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config';
+import { asPaystackEvent, paystackEventKey } from './paystack-events';
 import { isValidPaystackSignature } from './paystack-signature';
-import { asPaystackEvent, WebhooksService } from './webhooks.service';
+import { WebhookInbox } from './webhook-inbox.service';
 
+/**
+ * `POST /webhooks/paystack`: verified on arrival, stored, acknowledged, and
+ * processed later from the `webhooks` queue. The response status `accepted`
+ * means stored for processing, and `duplicate` means stored before.
+ */
 @Controller('webhooks')
 export class PaystackController {
   private readonly logger = new Logger(PaystackController.name);
   private warnedNoSecret = false;
 
   constructor(
-    private readonly webhooks: WebhooksService,
+    private readonly inbox: WebhookInbox,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
@@ -53,6 +59,13 @@ export class PaystackController {
         'body must be a Paystack event with event and data.id',
       );
     }
-    return { status: await this.webhooks.applyPaystack(event) };
+    const status = await this.inbox.accept({
+      provider: 'paystack',
+      eventKey: paystackEventKey(event),
+      eventType: event.event,
+      reference: event.data.reference,
+      payload: event,
+    });
+    return { status };
   }
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { migrate } from '../../scripts/db-migrate.mts';
 
 const baseDatabaseUrl =
@@ -29,6 +30,9 @@ export function prepareDatabase(): Promise<unknown> {
   return migrated;
 }
 
+/** The discard port: nothing listens on it here, so requests fail at once. */
+export const UNUSED_LOOPBACK_URL = 'http://127.0.0.1:9';
+
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
@@ -45,6 +49,29 @@ export function serviceEnv(overrides: Record<string, string | undefined> = {}) {
     TELEMETRY_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'otel-gateway-sink-')),
     OTEL_BSP_SCHEDULE_DELAY: '100',
     OTEL_SERVICE_NAME: 'payments-test',
+    // Outside APIs default to their real hosts; a test points each at a
+    // stand-in it starts, or here at a loopback port nothing listens on.
+    PAYSTACK_BASE_URL: UNUSED_LOOPBACK_URL,
+    CIRCLE_BASE_URL: UNUSED_LOOPBACK_URL,
+    VTPASS_BASE_URL: UNUSED_LOOPBACK_URL,
     ...overrides,
   };
+}
+
+/** Deletes every Redis key under a test's BullMQ prefix. */
+export async function removeQueueKeys(
+  prefix: string,
+  redisUrl: string = TEST_REDIS_URL,
+): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

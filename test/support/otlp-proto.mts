@@ -104,6 +104,8 @@ export interface DecodedSpan {
   attributes: Record<string, AnyValue>;
   events: DecodedEvent[];
   status: { code: number; message: string };
+  events: { name: string; attributes: Record<string, AnyValue> }[];
+  links: { traceId: string; spanId: string; attributes: Record<string, AnyValue> }[];
   resource: Record<string, AnyValue>;
   scope: string;
 }
@@ -135,6 +137,8 @@ function decodeSpan(buf: Uint8Array, resource: Record<string, AnyValue>, scope: 
     attributes: decodeAttributes(fields, 9),
     events: decodeEvents(fields),
     status: { code: 0, message: '' },
+    events: [],
+    links: [],
     resource,
     scope,
   };
@@ -147,6 +151,26 @@ function decodeSpan(buf: Uint8Array, resource: Record<string, AnyValue>, scope: 
       case 6: span.kind = Number(field.value); break;
       case 7: span.startTimeUnixNano = field.value as bigint; break;
       case 8: span.endTimeUnixNano = field.value as bigint; break;
+      case 11: {
+        const eventFields = readFields(bytes(field.value));
+        const name = eventFields.find((f) => f.number === 2);
+        span.events.push({
+          name: name ? text(name.value) : '',
+          attributes: decodeAttributes(eventFields, 3),
+        });
+        break;
+      }
+      case 13: {
+        const linkFields = readFields(bytes(field.value));
+        const traceId = linkFields.find((f) => f.number === 1);
+        const spanId = linkFields.find((f) => f.number === 2);
+        span.links.push({
+          traceId: traceId ? hex(traceId.value) : '',
+          spanId: spanId ? hex(spanId.value) : '',
+          attributes: decodeAttributes(linkFields, 4),
+        });
+        break;
+      }
       case 15:
         for (const s of readFields(bytes(field.value))) {
           if (s.number === 2) span.status.message = text(s.value);
@@ -217,6 +241,15 @@ export function decodeTraceRequestJson(body: string): DecodedSpan[] {
             attributes: jsonAttributes(e.attributes),
           })),
           status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
+          events: (s.events ?? []).map((e: any) => ({
+            name: e.name,
+            attributes: jsonAttributes(e.attributes),
+          })),
+          links: (s.links ?? []).map((l: any) => ({
+            traceId: l.traceId,
+            spanId: l.spanId,
+            attributes: jsonAttributes(l.attributes),
+          })),
           resource,
           scope: ss.scope?.name ?? '',
         });
