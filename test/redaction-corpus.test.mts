@@ -114,7 +114,7 @@ class CorpusRun {
     });
     this.service = startService({ script: 'dist/main.js', env: this.env });
     await waitForHealthy(this.baseUrl, this.service);
-    this.queue = new Queue('notifications', {
+    this.queue = new Queue('notifications-email', {
       connection: { url: TEST_REDIS_URL },
       prefix: this.env.QUEUE_PREFIX,
     });

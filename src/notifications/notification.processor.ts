@@ -5,6 +5,7 @@ import {
   Worker,
   type Job,
 } from 'bullmq';
+import { captureException } from '#otel';
 import { errorMessage } from '../common/error-message';
 import { runWithLogContext } from '../common/logging/log-context';
 import { PrismaService } from '../database/prisma.service';
@@ -101,14 +102,24 @@ export class NotificationProcessor {
       return;
     }
 
-    const notification = await this.prisma.notificationQueue.findUnique({
-      where: { id: notificationId },
-      select: { id: true, channel: true, traceparent: true },
-    });
+    const notification = await this.prisma.notificationQueue
+      .findUnique({
+        where: { id: notificationId },
+        select: { id: true, channel: true, traceparent: true },
+      })
+      .catch(() => null);
     if (!notification) {
-      this.logger.error(
-        `job ${job.id} in ${job.queueName} names notification ${notificationId}, which does not exist: ${errorMessage(error)}`,
-      );
+      // No row to mark or dead-letter, but the failure is still reported.
+      const eventId = captureException(error, {
+        tags: {
+          'messaging.destination.name': job.queueName,
+          'messaging.message.id': job.id ?? 'unknown',
+        },
+      });
+      this.logger.error({
+        message: `job ${job.id} in ${job.queueName} names notification ${notificationId}, which does not exist: ${errorMessage(error)}`,
+        'sentry.event_id': eventId ?? '',
+      });
       return;
     }
     await this.notifications.markFailed(notification, error, {
