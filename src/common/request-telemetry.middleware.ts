@@ -1,6 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
+import { withoutPersonalData } from './personal-data';
 
 /** Bodies larger than this are recorded by size only. */
 const MAX_RECORDED_BODY_BYTES = 8 * 1024;
@@ -20,8 +21,8 @@ function bodyText(body: unknown): string | undefined {
  * Records each request's headers (as `http.request.header.<name>`, the
  * semantic conventions' names) and its parsed body on the server span, so
  * support can see what a client sent. Secrets in both are masked by the
- * telemetry gateway before any span leaves the process, so nothing is
- * filtered here.
+ * telemetry gateway before any span leaves the process. Phone numbers,
+ * emails and names are not secrets, so they are left out here.
  */
 @Injectable()
 export class RequestTelemetryMiddleware implements NestMiddleware {
@@ -35,7 +36,7 @@ export class RequestTelemetryMiddleware implements NestMiddleware {
           Array.isArray(value) ? value : [value],
         );
       }
-      const body = bodyText(request.body);
+      const body = bodyText(withoutPersonalData(request.body));
       if (body !== undefined) span.setAttribute(REQUEST_BODY_ATTRIBUTE, body);
     }
     next();

@@ -207,7 +207,9 @@ export const LOOKALIKES: Record<string, string | number> = {
   amountKobo: 1234567890,
   createdAtMs: 1733312345676,
   reference: '4111111111111112',
-  phone: '08031234567',
+  // An 11-digit number under a harmless key: masked only by key (bvn, nin),
+  // never by its shape, because phone numbers look the same.
+  ticket_number: '08031234567',
   span_id: 'a1b2c3d4e5f60718',
   shipping: 'express-shipping',
   pinned_at: '2026-12-04T10:00:00Z',

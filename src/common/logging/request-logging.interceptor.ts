@@ -9,6 +9,7 @@ import { context as otelContext } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 import { sanitize } from '#otel';
+import { withoutPersonalData } from '../personal-data';
 import { currentLogContext, logContextAttributes } from './log-context';
 import { AppLogger } from './app-logger';
 
@@ -32,7 +33,9 @@ function truncate(text: string): string {
 /**
  * Writes one structured record per HTTP request when its response is sent:
  * method, route, sanitized query and body, status, duration, user id, client
- * address and the transaction reference when there is one.
+ * address and the transaction reference when there is one. Secrets are
+ * masked by the gateway's rules; phone numbers, emails and names are left
+ * out of the body.
  */
 @Injectable()
 export class RequestLoggingInterceptor implements NestInterceptor {
@@ -63,7 +66,9 @@ export class RequestLoggingInterceptor implements NestInterceptor {
         // The raw query string, so signed parameters (sig=, token=) are
         // recognised by the value rules as they are in URLs.
         'url.query': sanitize(queryString(request.originalUrl)),
-        'http.request.body': truncate(JSON.stringify(sanitize(request.body ?? {}))),
+        'http.request.body': truncate(
+          JSON.stringify(sanitize(withoutPersonalData(request.body ?? {}))),
+        ),
         ...logContextAttributes(logContext),
       };
       let level: 'error' | 'warn' | 'log' | 'debug' = 'log';
