@@ -32,7 +32,7 @@ import {
 } from './lib/stores.mts';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
-const JOBS = 10_000;
+const JOBS = 20_000;
 const RATE = 500;
 const LATENCY_SECONDS = 5;
 const TARGET_THROUGHPUT_LOSS = 0.1;
