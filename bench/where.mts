@@ -64,7 +64,7 @@ import {
 } from './lib/stores.mts';
 
 const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 3));
-const CPU_ROUNDS = 3;
+const CPU_ROUNDS = 2;
 /** What dist/main.js loads before it serves: the module, its checks, Express. */
 const APP_MODULES = [
   'dist/app.module.js',
