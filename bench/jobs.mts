@@ -31,10 +31,10 @@ import {
   uniquePrefix,
 } from './lib/stores.mts';
 
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
-const JOBS = 10_000;
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
+const JOBS = 15_000;
 const RATE = 500;
-const LATENCY_SECONDS = 5;
+const LATENCY_SECONDS = 4;
 const TARGET_THROUGHPUT_LOSS = 0.1;
 const TARGET_P99_MS = 50;
 const RUN_TIMEOUT_MS = 120_000;

@@ -64,7 +64,7 @@ import {
 } from './lib/stores.mts';
 
 const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 3));
-const CPU_ROUNDS = 3;
+const CPU_ROUNDS = 2;
 /** What dist/main.js loads before it serves: the module, its checks, Express. */
 const APP_MODULES = [
   'dist/app.module.js',
@@ -590,7 +590,7 @@ function renderCandidates(measured: Measured): string {
     '   in the reference service, which loads them all.',
     `7. **Find which module hook costs the rest.** Without Sentry at all, the`,
     `   service's modules still load ${fixed(appLoad('gateway-local') - appLoad('bare'))} ms slower than bare (module-loading table),`,
-    '   of which the packages the gateway loads there are a small part: that is',
+    '   less the packages the gateway loads there (listed above). The rest is',
     "   OpenTelemetry's require-in-the-middle hook, which sees every `require`,",
     '   and the patching of http, express, NestJS, ioredis, BullMQ and Prisma.',
     '   This run does not split it further; a CPU profile of the start-up would.',
