@@ -19,6 +19,7 @@
  */
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import type { QueueDepthMonitor } from './queue-depth';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
@@ -64,6 +65,7 @@ function withDefaultTelemetry<T extends Constructor>(
   Base: T,
   optsIndex: number,
   getTelemetry: () => BullTelemetry,
+  onCreated: (instance: object) => void,
 ): T {
   const Patched = class extends Base {
     constructor(...args: any[]) {
@@ -72,6 +74,7 @@ function withDefaultTelemetry<T extends Constructor>(
         args[optsIndex] = { ...opts, telemetry: getTelemetry() };
       }
       super(...args);
+      onCreated(this);
     }
   };
   Object.defineProperty(Patched, 'name', { value: Base.name });
@@ -133,9 +136,14 @@ export class BullMQTelemetryInstrumentation extends InstrumentationBase {
   constructor(
     private readonly keepInternals: boolean,
     private readonly gatewayVersion: string,
+    private readonly depth?: QueueDepthMonitor,
   ) {
     super('otel-gateway-bullmq', gatewayVersion, {});
   }
+
+  private onCreated = (instance: object): void => {
+    this.depth?.track(instance);
+  };
 
   private getTelemetry = (): BullTelemetry => {
     this.telemetry ??= createTelemetry(this.keepInternals, this.gatewayVersion);
@@ -149,7 +157,12 @@ export class BullMQTelemetryInstrumentation extends InstrumentationBase {
   ): void {
     const original = exports[name] as Constructor;
     this.originals.set(name, original);
-    exports[name] = withDefaultTelemetry(original, optsIndex, this.getTelemetry);
+    exports[name] = withDefaultTelemetry(
+      original,
+      optsIndex,
+      this.getTelemetry,
+      this.onCreated,
+    );
   }
 
   private restore(exports: Exports | undefined, name: string): void {

@@ -18,6 +18,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { GatewayConfig } from './config';
 import { BullMQTelemetryInstrumentation } from './bullmq';
+import { QueueDepthMonitor } from './queue-depth';
 import { log } from './diag';
 import {
   httpRequestHook,
@@ -185,6 +186,7 @@ export function createInstrumentations(
     new BullMQTelemetryInstrumentation(
       config.traceQueueInternals,
       config.serviceVersion,
+      new QueueDepthMonitor(config.metricsIntervalMillis),
     ),
   ];
 }

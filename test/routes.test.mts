@@ -190,5 +190,17 @@ describe('all routes on', () => {
     const keys = Object.keys(metrics.properties);
     assert.ok(keys.some((k) => k.startsWith('process.memory.usage{process.memory.type=heap_used}')));
     assert.ok(keys.some((k) => k.startsWith('nodejs.eventloop.delay')));
+    const depth = await waitFor(
+      () =>
+        capture.posthog.find(
+          (e) => e.event === 'service_metrics' && Object.keys(e.properties).some((k) => k.startsWith('bullmq.queue.jobs{')),
+        ),
+      15_000,
+      'queue depth in a service_metrics event',
+    );
+    assert.ok(
+      Object.keys(depth.properties).some((k) => k.includes('bullmq.queue.name=notifications-email') && k.includes('bullmq.queue.jobs.state=waiting')),
+      Object.keys(depth.properties).join(', '),
+    );
   });
 });
