@@ -2,21 +2,34 @@
  * The environment each test gives the service: its own database, its own
  * BullMQ key prefix on the shared Redis, and its own local sink directory.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { migrate } from '../../scripts/db-migrate.mts';
+import { ROOT } from '../../scripts/lib/processes.mts';
 
 const baseDatabaseUrl =
   process.env.DATABASE_URL?.trim() ||
   'postgresql://postgres:postgres@127.0.0.1:5432/gateway';
 
-/** The database the tests use: the configured one with a `_test` suffix. */
+/**
+ * The database of this test file: the configured one with a suffix naming
+ * the checkout and the file, for example `gateway_test_1a2b3c4d_webhooks`.
+ * The relays, pollers and reconciliation of a running service scan whole
+ * tables, so two test files, or two checkouts testing at once, must not
+ * share one.
+ */
 export const TEST_DATABASE_URL = (() => {
   const url = new URL(baseDatabaseUrl);
-  url.pathname = `${url.pathname.replace(/_test$/, '')}_test`;
+  const checkout = createHash('sha256').update(ROOT).digest('hex').slice(0, 8);
+  const file = basename(process.argv[1] ?? 'shared')
+    .replace(/\.test\.mts$/, '')
+    .replace(/[^a-z0-9]+/gi, '_')
+    .toLowerCase()
+    .slice(0, 24);
+  url.pathname = `${url.pathname.replace(/_test(_\w+)?$/, '')}_test_${checkout}_${file}`;
   return url.toString();
 })();
 
