@@ -97,20 +97,18 @@ export class NotificationProcessor {
       return;
     }
 
-    const notification = await this.prisma.notificationQueue.findUnique({
-      where: { id: notificationId },
-      select: { id: true, channel: true, traceparent: true },
-    });
-    if (!notification) {
-      this.logger.error(
-        `job ${job.id} in ${job.queueName} names notification ${notificationId}, which does not exist: ${errorMessage(error)}`,
-      );
-      return;
-    }
-    await this.notifications.markFailed(notification, error, {
-      queue: job.queueName,
-      jobId: job.id ?? notificationId,
-      attempts: attempt,
-    });
+    // A job naming a row that is missing or unreadable still fails for good
+    // and is reported; only the row cannot be marked.
+    const notification = await this.prisma.notificationQueue
+      .findUnique({
+        where: { id: notificationId },
+        select: { id: true, channel: true, traceparent: true },
+      })
+      .catch(() => null);
+    await this.notifications.markFailed(
+      notification ?? { id: notificationId, channel: null, traceparent: null },
+      error,
+      { queue: job.queueName, jobId: job.id ?? notificationId, attempts: attempt },
+    );
   }
 }
