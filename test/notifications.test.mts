@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { Queue } from 'bullmq';
 import pg from 'pg';
 import {
   freePort,
@@ -26,6 +27,7 @@ import {
   removeQueueKeys,
   serviceEnv,
   TEST_DATABASE_URL,
+  TEST_REDIS_URL,
   uniqueId,
 } from './support/env.mts';
 import type { DecodedSpan } from './support/otlp-proto.mts';
@@ -308,6 +310,34 @@ describe('notifications on BullMQ', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     for (const id of ids) {
       assert.equal(harness.provider.requests.filter((r) => r.body.notificationId === id).length, 1);
+    }
+  });
+
+  test('job for a missing row is reported', async () => {
+    const queue = new Queue('notifications-email', {
+      connection: { url: TEST_REDIS_URL },
+      prefix: harness.env.QUEUE_PREFIX,
+    });
+    const missing = randomUUID();
+    try {
+      for (const notificationId of [missing, 'not-a-uuid']) {
+        await queue.add('deliver', { notificationId }, { jobId: `job-${notificationId}`, attempts: 1 });
+      }
+    } finally {
+      await queue.close();
+    }
+    for (const [notificationId, error] of [[missing, /not found/], ['not-a-uuid', /./]] as const) {
+      const letter = await waitFor(async () => {
+        const result = await db.query('SELECT * FROM dead_letters WHERE job_id = $1', [`job-${notificationId}`]);
+        return result.rows[0];
+      }, 10_000, `the dead letter of ${notificationId}`);
+      assert.equal(letter.queue, 'notifications-email');
+      assert.equal(letter.payload.notificationId, notificationId);
+      assert.match(letter.error, error);
+      assert.match(
+        harness.api.output(),
+        new RegExp(`notification ${notificationId} failed for good after 1 attempt`),
+      );
     }
   });
 

@@ -113,6 +113,9 @@ describe('reconciliation', () => {
     await prepareDatabase();
     db = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await db.connect();
+    // This file's database is its own: start without the stale rows an
+    // earlier run left, so the counts below are this run's.
+    await db.query('TRUNCATE notification_queue, webhook_events, dead_letters, transactions, users CASCADE');
     // An hour between scheduled runs: the test starts its runs itself.
     harness = await startHarness({ RECONCILIATION_INTERVAL: '1h' });
   });
@@ -191,6 +194,27 @@ describe('reconciliation', () => {
     const first = await snapshot(stale.map((t) => t.id));
     await runOnce();
     assert.deepEqual(await snapshot(stale.map((t) => t.id)), first);
+  });
+
+  test('unresolvable rows do not hide newer ones', async () => {
+    // 600 stale payments Paystack has never heard of, older than a real one.
+    await db.query("INSERT INTO users (id, updated_at) VALUES ('stuck-user', now()) ON CONFLICT DO NOTHING");
+    await db.query(
+      `INSERT INTO transactions (id, reference, user_id, type, amount, currency, status, created_at, updated_at)
+       SELECT gen_random_uuid(), 'stuck_' || n || '_' || md5(random()::text), 'stuck-user', 'CARD_PAYMENT',
+              100, 'NGN', 'PENDING', now() - interval '3 hours', now() - interval '2 hours'
+         FROM generate_series(1, 600) AS n`,
+    );
+    const paid = await createPayment(12_300);
+    harness.paystack.statuses.set(paid.reference, { status: 'success', amount: 12_300, currency: 'NGN' });
+    await db.query("UPDATE transactions SET updated_at = now() - interval '1 hour' WHERE id = $1", [paid.id]);
+
+    const status = async () =>
+      (await db.query('SELECT status FROM transactions WHERE id = $1', [paid.id])).rows[0].status;
+    await runOnce();
+    assert.equal(await status(), 'PENDING', 'the first run checks only the 500 oldest');
+    await runOnce();
+    assert.equal(await status(), 'COMPLETED', 'the next run goes on where the first stopped');
   });
 });
 

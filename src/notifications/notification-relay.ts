@@ -29,9 +29,9 @@ const BATCH_SIZE = 200;
 const ADD_TIMEOUT_MS = 5000;
 
 /**
- * The outbox relay: hands notification rows that are still PENDING to
- * BullMQ, each inside the trace context stored with it, then marks them
- * QUEUED. It catches up with rows whose enqueue failed (Redis down), and
+ * The outbox relay: marks notification rows that are still PENDING as
+ * QUEUED and hands them to BullMQ, each inside the trace context stored with
+ * it. It catches up with rows whose enqueue failed (Redis down), and
  * takes over rows left by the database backend, which it marks migrated.
  * Rows handed over long ago and still unfinished are checked against Redis
  * and handed over again if Redis lost their job. Several processes may
@@ -99,19 +99,8 @@ export class NotificationRelay implements OnModuleInit, OnModuleDestroy {
     );
     if (rows.length === 0) return 0;
 
-    for (const row of rows) {
-      const delayMs = row.nextAttemptAt
-        ? Math.max(0, row.nextAttemptAt.getTime() - now)
-        : undefined;
-      await withTraceparent(row.traceparent, () =>
-        withTimeout(
-          this.queues.add({ id: row.id, channel: row.channel, delayMs }),
-          ADD_TIMEOUT_MS,
-          `adding notification ${row.id} timed out after ${ADD_TIMEOUT_MS} ms`,
-        ),
-      );
-    }
-
+    // Mark first, then add: a job can finish before a later update would
+    // land, and the update must not depend on the job being slow.
     const migrated = rows.filter((r) => r.backend === 'DATABASE').map((r) => r.id);
     const queued = rows.filter((r) => r.backend !== 'DATABASE').map((r) => r.id);
     const queuedAt = new Date();
@@ -136,6 +125,33 @@ export class NotificationRelay implements OnModuleInit, OnModuleDestroy {
         }),
       ]),
     );
+
+    const added = new Set<string>();
+    try {
+      for (const row of rows) {
+        const delayMs = row.nextAttemptAt
+          ? Math.max(0, row.nextAttemptAt.getTime() - now)
+          : undefined;
+        await withTraceparent(row.traceparent, () =>
+          withTimeout(
+            this.queues.add({ id: row.id, channel: row.channel, delayMs }),
+            ADD_TIMEOUT_MS,
+            `adding notification ${row.id} timed out after ${ADD_TIMEOUT_MS} ms`,
+          ),
+        );
+        added.add(row.id);
+      }
+    } catch (error) {
+      // Give the rows not added back to the next run.
+      const notAdded = rows.map((r) => r.id).filter((id) => !added.has(id));
+      await withoutTracing(() =>
+        this.prisma.notificationQueue.updateMany({
+          where: { id: { in: notAdded }, status: 'QUEUED' },
+          data: { status: 'PENDING' },
+        }),
+      );
+      throw error;
+    }
     this.logger.log(
       `relayed ${rows.length} notification(s) to BullMQ, ${migrated.length} of them taken over from the database backend`,
     );

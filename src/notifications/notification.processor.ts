@@ -5,7 +5,6 @@ import {
   Worker,
   type Job,
 } from 'bullmq';
-import { captureException } from '#otel';
 import { errorMessage } from '../common/error-message';
 import { runWithLogContext } from '../common/logging/log-context';
 import { PrismaService } from '../database/prisma.service';
@@ -102,30 +101,18 @@ export class NotificationProcessor {
       return;
     }
 
+    // A job naming a row that is missing or unreadable still fails for good
+    // and is reported; only the row cannot be marked.
     const notification = await this.prisma.notificationQueue
       .findUnique({
         where: { id: notificationId },
         select: { id: true, channel: true, traceparent: true },
       })
       .catch(() => null);
-    if (!notification) {
-      // No row to mark or dead-letter, but the failure is still reported.
-      const eventId = captureException(error, {
-        tags: {
-          'messaging.destination.name': job.queueName,
-          'messaging.message.id': job.id ?? 'unknown',
-        },
-      });
-      this.logger.error({
-        message: `job ${job.id} in ${job.queueName} names notification ${notificationId}, which does not exist: ${errorMessage(error)}`,
-        'sentry.event_id': eventId ?? '',
-      });
-      return;
-    }
-    await this.notifications.markFailed(notification, error, {
-      queue: job.queueName,
-      jobId: job.id ?? notificationId,
-      attempts: attempt,
-    });
+    await this.notifications.markFailed(
+      notification ?? { id: notificationId, channel: null, traceparent: null },
+      error,
+      { queue: job.queueName, jobId: job.id ?? notificationId, attempts: attempt },
+    );
   }
 }

@@ -105,7 +105,7 @@ export class NotificationsService {
    * Marks a row PROCESSING for one more attempt and returns it, in one
    * round trip. Returns undefined when the row is missing, SENT or FAILED,
    * so a redelivered job (a retry after a lost acknowledgement, a relay
-   * that raced the request) never sends twice.
+   * that raced the request) does not send again.
    */
   async claim(id: string): Promise<NotificationQueue | undefined> {
     const [row] = await this.prisma.notificationQueue.updateManyAndReturn({
@@ -143,26 +143,21 @@ export class NotificationsService {
     });
   }
 
-  /** Marks a row FAILED, records a dead letter and reports the error. */
+  /**
+   * Reports a delivery that failed for good, records its dead letter and
+   * marks the row FAILED, in that order: the report and the dead letter do
+   * not depend on the row, which may be missing or unreadable.
+   */
   async markFailed(
-    notification: Pick<NotificationQueue, 'id' | 'channel' | 'traceparent'>,
+    notification: {
+      id: string;
+      channel: Channel | null;
+      traceparent: string | null;
+    },
     error: unknown,
     failure: FailedDelivery,
   ): Promise<void> {
     const message = errorMessage(error);
-    await this.prisma.notificationQueue.update({
-      where: { id: notification.id },
-      data: { status: 'FAILED', lastError: message },
-    });
-    await this.deadLetters.record({
-      queue: failure.queue,
-      jobId: failure.jobId,
-      jobName: 'deliver',
-      payload: { notificationId: notification.id, channel: notification.channel },
-      attempts: failure.attempts,
-      error: message,
-      traceparent: notification.traceparent,
-    });
     const eventId = captureException(error, {
       tags: {
         'messaging.destination.name': failure.queue,
@@ -174,6 +169,19 @@ export class NotificationsService {
       message: `notification ${notification.id} failed for good after ${failure.attempts} attempt(s): ${message}`,
       'notification.id': notification.id,
       'sentry.event_id': eventId ?? '',
+    });
+    await this.deadLetters.record({
+      queue: failure.queue,
+      jobId: failure.jobId,
+      jobName: 'deliver',
+      payload: { notificationId: notification.id, channel: notification.channel },
+      attempts: failure.attempts,
+      error: message,
+      traceparent: notification.traceparent,
+    });
+    await this.prisma.notificationQueue.updateMany({
+      where: { id: notification.id },
+      data: { status: 'FAILED', lastError: message },
     });
   }
 

@@ -10,7 +10,9 @@ import {
 import { VtpassClient } from '../vtu/vtpass.client';
 import { PaystackClient } from './paystack.client';
 
-const BATCH_SIZE = 100;
+const PAGE_SIZE = 100;
+/** Limits the calls to the status APIs one run makes. */
+const MAX_CHECKS_PER_RUN = 500;
 
 export interface ReconciliationSummary {
   checked: number;
@@ -29,12 +31,19 @@ type Verdict = { status: FinalStatus; reason: string } | { unchanged: string };
  * (Paystack's verify, or VTPass's requery for airtime) and moves it to the
  * status found there. A transaction is only ever moved out of PENDING or
  * PROCESSING, so a second run changes nothing the first did.
+ *
+ * A run checks at most MAX_CHECKS_PER_RUN transactions, oldest first, and
+ * the next run goes on after the last one checked. Without that, stale rows
+ * the processor cannot resolve (an unknown reference stays PENDING) would
+ * fill every run and hide newer ones.
  */
 @Injectable()
 export class ReconciliationService {
   private readonly logger = new Logger(ReconciliationService.name);
   private warnedNoPaystackKey = false;
   private warnedNoVtpassKeys = false;
+  /** The last transaction checked, by (updatedAt, id); reset at the end. */
+  private cursor?: { updatedAt: Date; id: string };
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
@@ -46,33 +55,65 @@ export class ReconciliationService {
 
   async run(): Promise<ReconciliationSummary> {
     const cutoff = new Date(Date.now() - this.config.reconciliation.staleAfterMs);
-    const stale = await this.prisma.transaction.findMany({
-      where: { status: { in: ['PENDING', 'PROCESSING'] }, updatedAt: { lt: cutoff } },
-      orderBy: { updatedAt: 'asc' },
-      take: BATCH_SIZE,
-    });
     const summary: ReconciliationSummary = {
-      checked: stale.length,
+      checked: 0,
       completed: 0,
       failed: 0,
       unchanged: 0,
       errors: 0,
     };
-    for (const transaction of stale) {
-      try {
-        const outcome = await this.reconcile(transaction);
-        summary[outcome] += 1;
-      } catch (error) {
-        summary.errors += 1;
-        this.logger.error(
-          `reconciling transaction ${transaction.id} (${transaction.reference}) failed: ${errorMessage(error)}`,
-        );
+    while (summary.checked < MAX_CHECKS_PER_RUN) {
+      const page = await this.nextPage(cutoff);
+      for (const transaction of page) {
+        await this.check(transaction, summary);
+      }
+      if (page.length < PAGE_SIZE) {
+        this.cursor = undefined; // the end: the next run starts at the oldest
+        break;
       }
     }
     this.logger.log(
       `reconciliation: ${summary.checked} stale, ${summary.completed} completed, ${summary.failed} failed, ${summary.unchanged} unchanged, ${summary.errors} errors`,
     );
     return summary;
+  }
+
+  /** Stale transactions after the cursor, oldest first; moves the cursor. */
+  private async nextPage(cutoff: Date): Promise<Transaction[]> {
+    const after = this.cursor;
+    const page = await this.prisma.transaction.findMany({
+      where: {
+        status: { in: ['PENDING', 'PROCESSING'] },
+        updatedAt: { lt: cutoff },
+        ...(after && {
+          OR: [
+            { updatedAt: { gt: after.updatedAt } },
+            { updatedAt: after.updatedAt, id: { gt: after.id } },
+          ],
+        }),
+      },
+      orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
+      take: PAGE_SIZE,
+    });
+    const last = page.at(-1);
+    if (last) this.cursor = { updatedAt: last.updatedAt, id: last.id };
+    return page;
+  }
+
+  private async check(
+    transaction: Transaction,
+    summary: ReconciliationSummary,
+  ): Promise<void> {
+    summary.checked += 1;
+    try {
+      const outcome = await this.reconcile(transaction);
+      summary[outcome] += 1;
+    } catch (error) {
+      summary.errors += 1;
+      this.logger.error(
+        `reconciling transaction ${transaction.id} (${transaction.reference}) failed: ${errorMessage(error)}`,
+      );
+    }
   }
 
   private async reconcile(

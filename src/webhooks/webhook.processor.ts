@@ -145,34 +145,34 @@ export class WebhookProcessor extends WorkerHost implements OnModuleDestroy {
       return;
     }
 
-    const event = await this.prisma.webhookEvent.findUnique({ where: { id: eventId } });
-    if (!event) {
-      this.logger.error(`job ${job.id} names webhook event ${eventId}, which does not exist: ${message}`);
-      return;
-    }
-    await this.prisma.webhookEvent.update({
-      where: { id: eventId },
-      data: { status: 'FAILED', lastError: message },
-    });
-    await this.deadLetters.record({
-      queue: WEBHOOKS_QUEUE,
-      jobId: job.id ?? eventId,
-      jobName: job.name,
-      payload: { eventId, provider: event.provider, eventType: event.eventType },
-      attempts: attempt,
-      error: message,
-      traceparent: event.traceparent,
-    });
+    // Report first: the event row may be missing, or the database down.
     const eventIdAtSentry = captureException(error, {
       tags: {
         'messaging.destination.name': WEBHOOKS_QUEUE,
         'messaging.message.id': job.id ?? eventId,
-        'webhook.provider': event.provider,
       },
       extra: { attempts: attempt },
     });
     this.logger.error(
-      `webhook event ${eventId} (${event.provider} ${event.eventType}) failed for good after ${attempt} attempt(s)${eventIdAtSentry ? ` (event ${eventIdAtSentry})` : ''}: ${message}`,
+      `webhook event ${eventId} failed for good after ${attempt} attempt(s)${eventIdAtSentry ? ` (event ${eventIdAtSentry})` : ''}: ${message}`,
     );
+    const event = await this.prisma.webhookEvent
+      .findUnique({ where: { id: eventId } })
+      .catch(() => null);
+    await this.deadLetters.record({
+      queue: WEBHOOKS_QUEUE,
+      jobId: job.id ?? eventId,
+      jobName: job.name,
+      payload: { eventId, provider: event?.provider, eventType: event?.eventType },
+      attempts: attempt,
+      error: message,
+      traceparent: event?.traceparent,
+    });
+    if (event) {
+      await this.prisma.webhookEvent.update({
+        where: { id: eventId },
+        data: { status: 'FAILED', lastError: message },
+      });
+    }
   }
 }
