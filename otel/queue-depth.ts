@@ -4,7 +4,8 @@
  * in the background every interval, because a gauge's callback cannot wait
  * for Redis; the gauge reports the last counts read.
  */
-import { metrics } from '@opentelemetry/api';
+import { context, metrics } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { log } from './diag';
 
 interface CountableQueue {
@@ -61,7 +62,16 @@ export class QueueDepthMonitor {
     void this.read();
   }
 
-  private async read(): Promise<void> {
+  /**
+   * Reads every queue's counts. The first read starts inside whatever
+   * request created the queue, so tracing is suppressed: these Redis
+   * commands belong to no trace.
+   */
+  private read(): Promise<void> {
+    return context.with(suppressTracing(context.active()), () => this.readAll());
+  }
+
+  private async readAll(): Promise<void> {
     // A slow Redis must not pile up reads.
     if (this.reading) return;
     this.reading = true;
