@@ -1,8 +1,8 @@
 /**
  * The instrumentations the gateway enables, each configured for a service
- * that ships its own telemetry: health checks and the exporters' own requests
- * produce no spans, Express middleware layers are folded into their route,
- * and Redis commands only appear inside a trace that already exists.
+ * that ships its own telemetry. Health checks and the exporters' own
+ * requests produce no spans. Express middleware layers are folded into their
+ * route, and Redis commands only appear inside a trace that already exists.
  *
  * An instrumentation only patches its library when the app loads it; Prisma's
  * is also loaded only then, because it brings its own copy of the

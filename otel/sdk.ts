@@ -75,7 +75,7 @@ function startTraces(
   routes: Route[],
   analytics: AnalyticsSink[],
 ): { provider: TracerProvider; exporters: BoundedSpanProcessor[] } {
-  // Masks secrets before any other processor sees the ended span.
+  // Masks secrets before any other processor receives the ended span.
   const spanProcessors: SpanProcessor[] = [
     new RedactingSpanProcessor(currentRedactor),
   ];
@@ -217,7 +217,7 @@ export function startSdk(config: GatewayConfig): Gateway {
   });
 
   // Providers flush their batches into the routes first, then each route
-  // sends what it holds and closes.
+  // sends what it has queued and closes.
   const shutdown = createShutdown(
     () => [
       [

@@ -139,7 +139,7 @@ export class SettlementService {
     await this.notifications.enqueue([...settled.notifications, ...receipts]);
   }
 
-  /** An SMS receipt for a successful payment, when the feature flag is on. */
+  /** Records an SMS receipt for a successful payment when the feature flag is on. */
   private async smsReceipt(transaction: Transaction): Promise<RecordedNotification[]> {
     if (transaction.type === 'AIRTIME') return [];
     const enabled = await this.analytics.isEnabled(
