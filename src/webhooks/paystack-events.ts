@@ -68,9 +68,10 @@ export class PaystackEvents implements WebhookHandler {
       );
       return IGNORED;
     }
+    // BigInt() throws on a fraction, so only a safe integer is compared.
     const matches =
-      typeof amount === 'number' &&
-      BigInt(amount) === transaction.amount &&
+      Number.isSafeInteger(amount) &&
+      BigInt(amount as number) === transaction.amount &&
       currency === transaction.currency;
     if (!matches) {
       this.logger.warn(
