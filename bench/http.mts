@@ -168,7 +168,7 @@ function render(
 async function main(): Promise<void> {
   assertBuilt();
   const setups = selectedSetups();
-  await prepareDatabase();
+  const releaseDatabase = await prepareDatabase();
 
   const spans = new Map<string, number>();
   for (const setup of setups) {
@@ -209,6 +209,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  await releaseDatabase();
   writeSection('http', render(setups, results, spans));
 }
 

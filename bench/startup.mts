@@ -93,7 +93,7 @@ function render(
 async function main(): Promise<void> {
   assertBuilt();
   const setups = selectedSetups();
-  await prepareDatabase();
+  const releaseDatabase = await prepareDatabase();
 
   console.log('warm-up round');
   for (const setup of setups) await measureStartup(setup);
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  await releaseDatabase();
   writeSection('startup', render(setups, samples));
 }
 

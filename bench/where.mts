@@ -613,7 +613,7 @@ async function measure(): Promise<Measured> {
     await sink.close();
   }
 
-  await prepareDatabase();
+  const releaseDatabase = await prepareDatabase();
   const spans = new Map<string, Map<string, number>>();
   for (const route of ROUTES) spans.set(route.name, await spanNames(route));
 
@@ -655,6 +655,7 @@ async function measure(): Promise<Measured> {
     ['bare', await profileSetup(bare)],
     ['gateway', await profileSetup(gateway)],
   ]);
+  await releaseDatabase();
   return { loads, startups, cpu, spans, profiles };
 }
 

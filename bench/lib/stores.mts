@@ -21,9 +21,31 @@ export const BENCH_DATABASE_URL = (() => {
 export const BENCH_REDIS_URL =
   process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
 
-/** Creates and migrates the bench database. */
-export async function prepareDatabase(): Promise<void> {
+/** Key of the advisory lock that one benchmark command holds at a time. */
+const BENCH_LOCK_KEY = 727275;
+
+/**
+ * Creates and migrates the bench database and takes an advisory lock on it,
+ * returning the function that releases it. Two checkouts benchmarking at
+ * once would otherwise truncate each other's tables mid-run (Postgres
+ * reports a deadlock); the second now waits for the first.
+ */
+export async function prepareDatabase(): Promise<() => Promise<void>> {
   await migrate(BENCH_DATABASE_URL);
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+  await client.connect();
+  const { rows } = await client.query<{ locked: boolean }>(
+    'SELECT pg_try_advisory_lock($1) AS locked',
+    [BENCH_LOCK_KEY],
+  );
+  if (!rows[0].locked) {
+    console.log(
+      `another benchmark run is using ${new URL(BENCH_DATABASE_URL).pathname.slice(1)}; waiting for it to finish`,
+    );
+    await client.query('SELECT pg_advisory_lock($1)', [BENCH_LOCK_KEY]);
+  }
+  // Ending the session releases the lock.
+  return () => client.end();
 }
 
 /**
