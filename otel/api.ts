@@ -25,7 +25,7 @@ export interface IdentifyRequest {
   properties: Record<string, unknown>;
 }
 
-/** What the preload registers when it starts. */
+/** The object the preload registers when it starts. */
 export interface GatewayHandle {
   captureException(error: unknown, context?: ErrorContext): string | undefined;
   capture(event: AnalyticsEvent): void;

@@ -348,7 +348,7 @@ const OTLP_TRACES_ENDPOINT = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
 
 type Parsed<T> = { value: T } | { problem: string };
 
-/** An endpoint for a message, with any user name and password masked. */
+/** Returns an endpoint for a message, with any user name and password masked. */
 function maskUrlCredentials(raw: string): string {
   try {
     const url = new URL(raw);

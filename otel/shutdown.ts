@@ -1,10 +1,10 @@
 /**
  * Flushes every route on SIGTERM, SIGINT and natural exit, within a deadline.
  *
- * The gateway never decides when the process ends. On a signal it flushes,
- * then, once no other listener for that signal is left (the app may still be
- * closing), it re-raises the signal so the process ends exactly as it would
- * have without the gateway, with the same exit status.
+ * The gateway never decides when the process ends. On a signal it flushes.
+ * Then, once no other listener for that signal is left (the app may still
+ * be closing), it re-raises the signal, so the process ends as it would have
+ * without the gateway, with the same exit status.
  */
 import { log } from './diag';
 

@@ -65,7 +65,7 @@ function reason(error: unknown): string {
 }
 
 /**
- * Reads the service's settings and checks that Postgres and Redis answer.
+ * Reads the service's settings and checks that Postgres and Redis respond.
  * On failure prints one line naming the variable and exits with status 1.
  * An invalid optional setting is printed as a warning and replaced.
  */

@@ -116,7 +116,7 @@ export function buildTraces(nodes: SpanNode[]): TraceTree[] {
       else roots.push(node);
     }
     const byStart = (a: SpanNode, b: SpanNode) =>
-      a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0;
+      Number(a.startNanos - b.startNanos);
     for (const node of spans) node.children.sort(byStart);
     roots.sort(byStart);
     traces.push({

@@ -1,6 +1,6 @@
 /**
  * The local sink: every signal whose route is off is written under
- * `TELEMETRY_LOCAL_DIR`, one file per signal, so a newcomer sees telemetry
+ * `TELEMETRY_LOCAL_DIR`, one file per signal, so a newcomer can read telemetry
  * without any account. Traces, logs and metrics are OTLP JSON export
  * requests, one per line; product events are one JSON object per line.
  */

@@ -6,7 +6,7 @@ import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
  * previous one) and a new file is started, so a signal never takes more than
  * about twice `maxBytes` on disk.
  *
- * Writes are queued and run one at a time; each line is appended with one
+ * Writes are queued and run one at a time. Each line is appended with one
  * write, so lines from the API and worker processes sharing a file do not
  * interleave. NOTE: two processes rotating at the same moment can lose the
  * older generation of one of them; the current file is never lost.

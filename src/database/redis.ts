@@ -18,7 +18,7 @@ export function bullConnectionFromUrl(redisUrl: string) {
   };
 }
 
-/** A client for health checks: fails fast instead of queueing commands. */
+/** Creates a client for health checks that fails fast instead of queueing commands. */
 export function createProbeClient(redisUrl: string): Redis {
   return new Redis(redisUrl, {
     lazyConnect: true,

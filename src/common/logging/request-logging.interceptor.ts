@@ -13,7 +13,7 @@ import { withoutPersonalData } from '../personal-data';
 import { currentLogContext, logContextAttributes } from './log-context';
 import { AppLogger } from './app-logger';
 
-/** Longest request body kept in a record, in characters. */
+/** Maximum length of the request body kept in a record, in characters. */
 const MAX_BODY_LENGTH = 2048;
 
 /** Health checks are logged at debug level so they do not drown the rest. */
