@@ -35,7 +35,7 @@ function exportLine(command: string, pid: number, spans: object[]) {
 describe('RotatingFile', () => {
   test('rotates past the cap and keeps one older file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sink-'));
-    const file = new RotatingFile(join(dir, 'traces.jsonl'), dir, 4096);
+    const file = new RotatingFile(join(dir, 'traces.jsonl'), 4096);
     const line = 'x'.repeat(999);
     const errors: unknown[] = [];
     for (let i = 0; i < 20; i++) await file.append(line, (e) => errors.push(e));
@@ -48,7 +48,7 @@ describe('RotatingFile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sink-'));
     const blocker = join(dir, 'not-a-dir');
     writeFileSync(blocker, '');
-    const file = new RotatingFile(join(blocker, 'traces.jsonl'), blocker, 4096);
+    const file = new RotatingFile(join(blocker, 'traces.jsonl'), 4096);
     const errors: unknown[] = [];
     await file.append('line', (e) => errors.push(e));
     assert.equal(errors.length, 1);

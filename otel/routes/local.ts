@@ -165,7 +165,7 @@ export function createLocalRoute(
 ): Route {
   const { dir, maxFileBytes } = config.local;
   const file = (name: keyof typeof LOCAL_SINK_FILES) =>
-    new RotatingFile(join(dir, LOCAL_SINK_FILES[name]), dir, maxFileBytes);
+    new RotatingFile(join(dir, LOCAL_SINK_FILES[name]), maxFileBytes);
   const files = {
     traces: file('traces'),
     logs: file('logs'),

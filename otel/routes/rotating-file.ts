@@ -1,4 +1,5 @@
 import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /**
  * An append-only file of JSON lines, capped in size. When a write would take
@@ -17,7 +18,6 @@ export class RotatingFile {
 
   constructor(
     readonly path: string,
-    private readonly dir: string,
     private readonly maxBytes: number,
   ) {}
 
@@ -36,7 +36,7 @@ export class RotatingFile {
   }
 
   private async write(data: string): Promise<void> {
-    this.dirReady ??= mkdir(this.dir, { recursive: true });
+    this.dirReady ??= mkdir(dirname(this.path), { recursive: true });
     await this.dirReady;
 
     const size = await stat(this.path).then(
