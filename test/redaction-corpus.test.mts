@@ -39,6 +39,7 @@ import {
   CORPUS,
   LOOKALIKES,
   OUTGOING_URL_SECRETS,
+  occurs,
   type CorpusContext,
   type Exit,
 } from './support/secret-corpus.mts';
@@ -61,12 +62,6 @@ interface Captured {
   sources: Record<string, string>;
   /** Text per exit, where markers must show up. */
   exits: Record<Exit, string>;
-}
-
-/** True when `form` occurs in `text`; short numbers only as whole numbers. */
-function occurs(text: string, form: string): boolean {
-  if (!/^\d{1,9}$/.test(form)) return text.includes(form);
-  return new RegExp(`(?<![0-9A-Za-z])${form}(?![0-9A-Za-z])`).test(text);
 }
 
 function readSink(dir: string): Record<string, string> {

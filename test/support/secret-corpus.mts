@@ -11,6 +11,15 @@
 
 export type Exit = 'spans' | 'errors';
 
+/**
+ * True when `secret` occurs in `text`. Short numbers count only as whole
+ * numbers: a 4-digit PIN turns up inside timestamps and ids by chance.
+ */
+export function occurs(text: string, secret: string): boolean {
+  if (!/^\d{1,9}$/.test(secret)) return text.includes(secret);
+  return new RegExp(`(?<![0-9A-Za-z])${secret}(?![0-9A-Za-z])`).test(text);
+}
+
 export interface CorpusContext {
   /** POST with a JSON body; returns the status. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<number>;
