@@ -106,6 +106,8 @@ export interface GatewayConfig {
   untracedPaths: string[];
   /** Keeps BullMQ's housekeeping spans and raw Redis spans of BullMQ. */
   traceQueueInternals: boolean;
+  /** Keeps Prisma's spans for compiling queries and serializing results. */
+  tracePrismaInternals: boolean;
   batch: BatchConfig;
   shutdownTimeoutMillis: number;
   /** Interval of metric exports, in ms. */
@@ -691,6 +693,7 @@ export function configFromEnv(env: Env = process.env, cwd = process.cwd()): Conf
     sampler: readSampler(reader),
     untracedPaths: traceHealthChecks ? [] : healthPaths,
     traceQueueInternals: reader.boolean('TELEMETRY_TRACE_QUEUE_INTERNALS', false),
+    tracePrismaInternals: reader.boolean('TELEMETRY_TRACE_PRISMA_INTERNALS', false),
     batch: {
       scheduledDelayMillis: reader.integer('OTEL_BSP_SCHEDULE_DELAY', 1000, 1),
       maxQueueSize: reader.integer('OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1),

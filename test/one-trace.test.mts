@@ -110,6 +110,14 @@ describe('one request, one trace, to Sentry', () => {
     assert.ok(prismaOps.some((s) => s.resource['process.command'] === 'main.js'));
     assert.ok(prismaQueries.some((s) => s.resource['process.command'] === 'main.js'));
 
+    // Left out by default: Prisma's own compile and serialize steps, and
+    // Express layers, whose timing the Nest spans already give.
+    const names = new Set(spans.map((s) => s.name));
+    assert.ok(!names.has('prisma:client:compile'), 'no compile spans');
+    assert.ok(!names.has('prisma:client:serialize'), 'no serialize spans');
+    assert.deepEqual(spans.filter((s) => s.scope.includes('express')), []);
+    assert.equal(server.attributes['http.route'], '/payments', 'Express still names the route');
+
     // One publish span per channel queue: EMAIL and IN_APP.
     const producers = spans.filter((s) => s.kind === PRODUCER);
     assert.equal(producers.length, 2, 'a BullMQ producer span per channel');
@@ -176,5 +184,57 @@ describe('one request, one trace, to Sentry', () => {
     assert.equal(response.status, 200);
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(sentry.spans.filter((s) => s.name === 'GET /health').length, 0);
+  });
+});
+
+describe('TELEMETRY_TRACE_PRISMA_INTERNALS', () => {
+  let sentry: CaptureServer;
+  let api: ServiceProcess;
+  let baseUrl: string;
+
+  before(async () => {
+    await prepareDatabase();
+    sentry = await startCaptureServer();
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    const env = serviceEnv({
+      PORT: String(port),
+      SENTRY_DSN: `http://publickey@127.0.0.1:${sentry.port}/42`,
+      TELEMETRY_TRACE_PRISMA_INTERNALS: 'true',
+      WORKERS: 'off',
+    });
+    api = startService({ script: 'dist/main.js', env });
+    await waitForHealthy(baseUrl, api);
+  });
+
+  after(async () => {
+    await api?.stop();
+    await sentry?.close();
+  });
+
+  test('keeps compile and serialize spans under their operation', async () => {
+    const response = await fetch(`${baseUrl}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: uniqueId('user'), amount: 5000, currency: 'NGN', method: 'card' }),
+    });
+    assert.equal(response.status, 201);
+    const server = await waitFor(
+      () => sentry.spans.find((s) => s.kind === SERVER && s.name === 'POST /payments'),
+      20_000,
+      'the POST /payments server span at Sentry',
+    );
+    const spans = await waitFor(() => {
+      const inTrace = sentry.spans.filter((s) => s.traceId === server.traceId);
+      return inTrace.some((s) => s.name === 'prisma:client:serialize') ? inTrace : undefined;
+    }, 10_000, 'a serialize span in the trace');
+    const operations = new Set(
+      spans.filter((s) => s.name === 'prisma:client:operation').map((s) => s.spanId),
+    );
+    for (const name of ['prisma:client:compile', 'prisma:client:serialize']) {
+      const kept = spans.filter((s) => s.name === name);
+      assert.ok(kept.length > 0, name);
+      assert.ok(kept.every((s) => operations.has(s.parentSpanId)), `${name} under its operation`);
+    }
   });
 });
