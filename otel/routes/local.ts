@@ -50,7 +50,7 @@ class JsonLinesExporter<T> {
     }
     let failed = false;
     void this.file
-      .append(Buffer.from(body).toString('utf8'), (error) => {
+      .append(body, (error) => {
         failed = true;
         this.onError(error);
       })

@@ -1,6 +1,8 @@
 import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+const NEWLINE = Buffer.from('\n');
+
 /**
  * An append-only file of JSON lines, capped in size. When a write would take
  * the file past `maxBytes`, the file is renamed to `<name>.1` (replacing the
@@ -21,9 +23,13 @@ export class RotatingFile {
     private readonly maxBytes: number,
   ) {}
 
-  /** Queues one line; failures are passed to `onError`, never thrown. */
-  append(line: string, onError: (error: unknown) => void): Promise<void> {
-    const data = line.endsWith('\n') ? line : `${line}\n`;
+  /**
+   * Queues one line, text or UTF-8 bytes, without its newline; failures are
+   * passed to `onError`, never thrown.
+   */
+  append(line: string | Uint8Array, onError: (error: unknown) => void): Promise<void> {
+    const data =
+      typeof line === 'string' ? `${line}\n` : Buffer.concat([line, NEWLINE]);
     this.queue = this.queue
       .then(() => this.write(data))
       .catch(onError);
@@ -35,7 +41,7 @@ export class RotatingFile {
     return this.queue;
   }
 
-  private async write(data: string): Promise<void> {
+  private async write(data: string | Buffer): Promise<void> {
     this.dirReady ??= mkdir(dirname(this.path), { recursive: true });
     await this.dirReady;
 
