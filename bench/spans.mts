@@ -320,10 +320,7 @@ async function main(): Promise<void> {
     },
     dir,
   );
-  const route = otel.local.createLocalRoute(config, {
-    traces: true,
-    errors: false,
-  });
+  const route = otel.local.createLocalRoute(config, new Set(['traces']));
   const localExporter = route.spanExporter!;
   items.push({
     name: `local sink export (JSON, then append to a file), per span of ${BATCH_SIZE}`,

@@ -102,26 +102,11 @@ export interface DecodedSpan {
   startTimeUnixNano: bigint;
   endTimeUnixNano: bigint;
   attributes: Record<string, AnyValue>;
-  events: DecodedEvent[];
   status: { code: number; message: string };
-  events: { name: string; attributes: Record<string, AnyValue> }[];
+  events: DecodedEvent[];
   links: { traceId: string; spanId: string; attributes: Record<string, AnyValue> }[];
   resource: Record<string, AnyValue>;
   scope: string;
-}
-
-/** Span events (field 11): name is field 2, attributes field 3. */
-function decodeEvents(fields: Field[]): DecodedEvent[] {
-  return fields
-    .filter((f) => f.number === 11)
-    .map((f) => {
-      const eventFields = readFields(bytes(f.value));
-      const nameField = eventFields.find((e) => e.number === 2);
-      return {
-        name: nameField ? text(nameField.value) : '',
-        attributes: decodeAttributes(eventFields, 3),
-      };
-    });
 }
 
 function decodeSpan(buf: Uint8Array, resource: Record<string, AnyValue>, scope: string): DecodedSpan {
@@ -135,7 +120,6 @@ function decodeSpan(buf: Uint8Array, resource: Record<string, AnyValue>, scope: 
     startTimeUnixNano: 0n,
     endTimeUnixNano: 0n,
     attributes: decodeAttributes(fields, 9),
-    events: decodeEvents(fields),
     status: { code: 0, message: '' },
     events: [],
     links: [],
@@ -236,10 +220,6 @@ export function decodeTraceRequestJson(body: string): DecodedSpan[] {
           startTimeUnixNano: BigInt(s.startTimeUnixNano),
           endTimeUnixNano: BigInt(s.endTimeUnixNano),
           attributes: jsonAttributes(s.attributes),
-          events: (s.events ?? []).map((e: any) => ({
-            name: e.name,
-            attributes: jsonAttributes(e.attributes),
-          })),
           status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
           events: (s.events ?? []).map((e: any) => ({
             name: e.name,
