@@ -12,6 +12,7 @@
 import { hrTimeToMilliseconds, ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { GatewayConfig, LogtailRouteConfig } from '../config';
+import { LazyExporter } from '../lazy';
 import type { Route } from './route';
 
 type LogtailModule = typeof import('@logtail/node');
@@ -83,29 +84,33 @@ export function createLogtailRoute(
   logtailConfig: LogtailRouteConfig,
   config: GatewayConfig,
 ): Route {
-  const { Logtail } = require('@logtail/node') as LogtailModule;
-  const client = new Logtail(logtailConfig.sourceToken, {
-    ...(logtailConfig.endpoint ? { endpoint: logtailConfig.endpoint } : {}),
-    batchSize: BATCH_SIZE,
-    batchInterval: 200,
-    syncMax: SYNC_MAX,
-    syncQueuedMax: SYNC_QUEUED_MAX,
-    retryCount: 2,
-    timeout: REQUEST_TIMEOUT_MS,
-    ignoreExceptions: true,
-    captureStackContext: false,
-    sendLogsToConsoleOutput: false,
-  });
-  const logExporter = new LogtailLogExporter(client, {
-    name: config.serviceName,
-    environment: config.environment,
+  // `@logtail/node` is loaded on the first export, after start-up.
+  let client: LogtailClient | undefined;
+  const logExporter = new LazyExporter<ReadableLogRecord[]>(() => {
+    const { Logtail } = require('@logtail/node') as LogtailModule;
+    client = new Logtail(logtailConfig.sourceToken, {
+      ...(logtailConfig.endpoint ? { endpoint: logtailConfig.endpoint } : {}),
+      batchSize: BATCH_SIZE,
+      batchInterval: 200,
+      syncMax: SYNC_MAX,
+      syncQueuedMax: SYNC_QUEUED_MAX,
+      retryCount: 2,
+      timeout: REQUEST_TIMEOUT_MS,
+      ignoreExceptions: true,
+      captureStackContext: false,
+      sendLogsToConsoleOutput: false,
+    });
+    return new LogtailLogExporter(client, {
+      name: config.serviceName,
+      environment: config.environment,
+    });
   });
 
   return {
     name: 'logtail',
     summary: `better stack: on, logs to ${logtailConfig.host}`,
     logExporter,
-    dropped: () => client.dropped,
+    dropped: () => client?.dropped ?? 0,
     shutdown: () => logExporter.shutdown(),
   };
 }
