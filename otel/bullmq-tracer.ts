@@ -67,14 +67,26 @@ const PRODUCER_OPERATIONS = new Set([
 /**
  * Marks a context whose tracing the gateway suppressed only so that BullMQ's
  * own Redis commands record nothing; BullMQ spans started below it and the
- * trace context written into jobs are unaffected.
+ * trace context written into jobs are unaffected. The value is the span the
+ * context carried, or `NO_SPAN`.
  */
 const BULLMQ_REDIS_SUPPRESSED = createContextKey(
   'otel-gateway bullmq redis suppressed',
 );
+const NO_SPAN = Symbol('no span');
 
+/**
+ * Suppresses tracing and takes the active span out of the context, so the
+ * ioredis instrumentation (with `requireParentSpan`) returns before it
+ * formats a command it would not record.
+ */
 function suppressRedis(ctx: Context): Context {
-  return suppressTracing(ctx).setValue(BULLMQ_REDIS_SUPPRESSED, true);
+  const span = trace.getSpan(ctx);
+  const withoutSpan = span ? trace.deleteSpan(ctx) : ctx;
+  return suppressTracing(withoutSpan).setValue(
+    BULLMQ_REDIS_SUPPRESSED,
+    span ?? NO_SPAN,
+  );
 }
 
 /** Runs `fn` with BullMQ's own Redis commands unrecorded. */
@@ -82,9 +94,12 @@ export function withoutRedisSpans<T>(fn: () => T): T {
   return context.with(suppressRedis(context.active()), fn);
 }
 
+/** Undoes `suppressRedis` and restores the span it removed. */
 function unsuppressRedis(ctx: Context): Context {
-  if (!ctx.getValue(BULLMQ_REDIS_SUPPRESSED)) return ctx;
-  return unsuppressTracing(ctx).deleteValue(BULLMQ_REDIS_SUPPRESSED);
+  const span = ctx.getValue(BULLMQ_REDIS_SUPPRESSED) as Span | typeof NO_SPAN | undefined;
+  if (span === undefined) return ctx;
+  const restored = unsuppressTracing(ctx).deleteValue(BULLMQ_REDIS_SUPPRESSED);
+  return span === NO_SPAN ? restored : trace.setSpan(restored, span);
 }
 
 /** The fields of a BullMQ `Job` the process span is described with. */
