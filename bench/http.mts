@@ -153,7 +153,9 @@ function render(
     'request. Postgres, Redis, autocannon and the loopback sink share the same',
     'two cores, so throughput is that of a contended machine. Spans per request',
     `come from a separate probe of ${PROBE_REQUESTS} sequential requests whose exports the`,
-    'sink decodes.',
+    'sink decodes. The gateway runs with every route on, so its CPU also covers the',
+    "request's log records (to Better Stack) and product events (to PostHog), which",
+    'the other setups do not send.',
     '',
     ...ROUTES.flatMap((route) => [
       renderRoute(route, setups, results, spans),

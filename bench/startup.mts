@@ -81,10 +81,10 @@ function render(
         `${overMiB < TARGET_MIB_OVER_BARE ? 'met' : 'not met'} (${overMiB.toFixed(1)} MiB).` +
         (met
           ? ''
-          : ' What limits it: loading the SDK, the instrumentations and, with the Sentry ' +
-            "route, `@sentry/node`; the module hooks' work on every `require` the service " +
-            'makes afterwards; and the memory all that code takes. "Where the time goes" ' +
-            'measures each part and what the candidate changes would save.'),
+          : ' What limits it: loading the SDK and the instrumentations, the module ' +
+            "hooks' work on every `require` the service makes afterwards, and the memory " +
+            'all that code takes. The vendor SDKs load on first use, after start-up. ' +
+            '"Where the time goes" measures each part.'),
     );
   }
   return lines.join('\n');

@@ -5,10 +5,10 @@
  * 1. Module loading: each preload is loaded in fresh processes by
  *    bench/where/require-times.cts, followed by the service's module graph.
  * 2. Spans the gateway exports per request, by name.
- * 3. Gateway variants that stand for candidates, measured like
- *    `npm run bench:startup` and `npm run bench:http`: Sentry's runtime
- *    channel injection off (bench/where/no-channel-injection.cts), and no
- *    Sentry SDK at all (no SENTRY_DSN, so the local sink takes the traces).
+ * 3. Gateway variants measured like `npm run bench:startup` and
+ *    `npm run bench:http`: Prisma's compile and serialize spans kept (the
+ *    gateway before it left them out), and no credentials at all (every
+ *    signal goes to the local sink, no vendor SDK).
  * 4. Per request: V8's sampling profiler during the measured load only
  *    (bench/where/cpu-profile.cts), its samples split by the code they hit.
  */
@@ -74,23 +74,25 @@ const APP_MODULES = [
 
 const bare = setupNamed('bare');
 const gateway = setupNamed('gateway');
-const noInjection: Setup = {
-  name: 'gateway-no-injection',
-  label: "gateway, Sentry's runtime channel injection off",
-  nodeArgs: [
-    '--require',
-    './bench/where/no-channel-injection.cts',
-    ...gateway.nodeArgs,
-  ],
-  env: gateway.env,
+const prismaInternals: Setup = {
+  name: 'gateway-prisma-internals',
+  label:
+    "gateway keeping Prisma's compile and serialize spans (`TELEMETRY_TRACE_PRISMA_INTERNALS=true`)",
+  nodeArgs: gateway.nodeArgs,
+  env: (destination) => ({
+    ...gateway.env(destination),
+    TELEMETRY_TRACE_PRISMA_INTERNALS: 'true',
+  }),
 };
-const withoutSentry: Setup = {
+const localOnly: Setup = {
   name: 'gateway-local',
-  label: 'gateway without SENTRY_DSN (no Sentry SDK; local sink)',
+  label: 'gateway with no credentials (every signal to the local sink)',
   nodeArgs: gateway.nodeArgs,
   env: () => ({ OTEL_SERVICE_NAME: 'payments-bench' }),
 };
-const VARIANTS = [gateway, noInjection, withoutSentry];
+const VARIANTS = [gateway, prismaInternals, localOnly];
+/** Setups timed module by module; the Prisma variant loads the same modules. */
+const LOAD_SETUPS = [...SETUPS, localOnly];
 
 // ---------------------------------------------------------------- loading
 
@@ -177,8 +179,11 @@ function top(map: Map<string, number>, count: number): [string, number][] {
 
 // ---------------------------------------------------------------- spans
 
-/** Names and counts of the spans the gateway exports for one request. */
-async function spanNames(route: Route): Promise<Map<string, number>> {
+/** Names and counts of the spans a gateway setup exports for one request. */
+async function spanNames(
+  setup: Setup,
+  route: Route,
+): Promise<Map<string, number>> {
   await resetDatabase();
   const capture = await startCaptureServer();
   const destination = {
@@ -188,7 +193,7 @@ async function spanNames(route: Route): Promise<Map<string, number>> {
   const port = await freePort();
   const queuePrefix = uniquePrefix();
   const localSinkDir = mkdtempSync(join(tmpdir(), 'bench-sink-'));
-  const env = serviceEnv(gateway, destination, {
+  const env = serviceEnv(setup, destination, {
     port,
     databaseUrl: BENCH_DATABASE_URL,
     redisUrl: BENCH_REDIS_URL,
@@ -199,7 +204,7 @@ async function spanNames(route: Route): Promise<Map<string, number>> {
     extra: { TELEMETRY_TRACE_HEALTH_CHECKS: 'true' },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  const service = spawnNode([...gateway.nodeArgs, 'dist/main.js'], env);
+  const service = spawnNode([...setup.nodeArgs, 'dist/main.js'], env);
   const counts = new Map<string, number>();
   try {
     await timeToFirstResponse(service, baseUrl, performance.now());
@@ -288,9 +293,10 @@ async function profileSetup(setup: Setup): Promise<RouteProfile[]> {
 interface Measured {
   loads: Map<string, LoadRun[]>;
   startups: Map<string, StartupSample[]>;
-  /** CPU µs per GET /health, one value per round, by setup name. */
-  cpu: Map<string, number[]>;
-  spans: Map<string, Map<string, number>>;
+  /** CPU µs per request, one value per round, by setup name and route. */
+  cpu: Map<string, Map<string, number[]>>;
+  /** Span names and counts per request, by setup name and route. */
+  spans: Map<string, Map<string, Map<string, number>>>;
   profiles: Map<string, RouteProfile[]>;
 }
 
@@ -359,9 +365,8 @@ function renderLoading({ loads }: Measured, setups: Setup[]): string {
     '',
     `While the service's modules load, the gateway adds ${fixed(appOver)} ms. Packages it`,
     `loads there account for ${fixed(added)} ms; the rest (${fixed(appOver - added)} ms) is the`,
-    "module hooks' work on every `require` the service makes: OpenTelemetry's",
-    "require-in-the-middle and, with the Sentry route, Sentry's runtime channel",
-    'injection (compare the variant rows).',
+    "module hooks' work on every `require` the service makes (OpenTelemetry's",
+    'require-in-the-middle) and the patching of the libraries it instruments.',
     '',
     addedRows.length > 1 ? table(addedRows) : '',
   ].join('\n');
@@ -369,7 +374,7 @@ function renderLoading({ loads }: Measured, setups: Setup[]): string {
 
 function renderSpans({ spans }: Measured): string {
   const lines = ['### Spans the gateway exports per request', ''];
-  for (const [route, counts] of spans) {
+  for (const [route, counts] of spans.get(gateway.name)!) {
     const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const list = top(counts, 50)
       .map(([name, n]) => `\`${name}\` ×${n}`)
@@ -388,7 +393,7 @@ function renderVariants({ startups, cpu }: Measured): string {
       'over bare, ms',
       'RSS, MiB',
       'over bare, MiB',
-      `${ROUTES[0].name}, CPU µs/request`,
+      ...ROUTES.map((route) => `${route.name}, CPU µs/request`),
     ],
   ];
   for (const setup of [bare, ...VARIANTS]) {
@@ -410,15 +415,18 @@ function renderVariants({ startups, cpu }: Measured): string {
       isBare
         ? '–'
         : fixed(median(runs.map((s, i) => s.rssMiB - bareRuns[i].rssMiB)), 1),
-      formatSummary(summarize(cpu.get(setup.name)!)),
+      ...ROUTES.map((route) =>
+        formatSummary(summarize(cpu.get(setup.name)!.get(route.name)!)),
+      ),
     ]);
   }
   return [
     '### Variants of the gateway',
     '',
     `Start-up as in \`npm run bench:startup\` (${RUNS} interleaved runs, "over bare" paired by`,
-    `round); CPU per request as in \`npm run bench:http\`, for ${ROUTES[0].name} only (${CPU_ROUNDS}`,
-    `interleaved ${SECONDS} s runs).`,
+    `round); CPU per request as in \`npm run bench:http\` (${CPU_ROUNDS} interleaved ${SECONDS} s runs`,
+    'per route). A payment costs milliseconds against Postgres and runs a few',
+    'hundred times per run, so its column moves more between runs.',
     '',
     table(rows),
   ].join('\n');
@@ -494,34 +502,25 @@ function renderCandidates(measured: Measured): string {
     median(startups.get(name)!.map((s) => s.rssMiB));
   const appLoad = (name: string) =>
     median(loads.get(name)!.map((r) => r.appMs));
-  const cpuOf = (name: string) => median(cpu.get(name) ?? []);
-  const [health, payments] = ROUTES.map((route) => route.name);
-  // Differences under 10% of the gateway's CPU are within run-to-run noise.
-  const cpuSaving = (from: string, to: string) => {
-    const saving = cpuOf(from) - cpuOf(to);
-    if (Math.abs(saving) < 0.1 * cpuOf(from)) {
-      return `no difference beyond run-to-run noise (${fixed(saving)} µs)`;
+  const cpuOf = (name: string, route: string) =>
+    median(cpu.get(name)!.get(route)!);
+  // Differences under 10% of the CPU per request are within run-to-run noise.
+  const cpuChange = (from: string, to: string, route: string) => {
+    const saving = cpuOf(from, route) - cpuOf(to, route);
+    if (Math.abs(saving) < 0.1 * cpuOf(from, route)) {
+      return `${route} no difference beyond run-to-run noise (${fixed(saving)} µs)`;
     }
     return saving > 0
-      ? `${fixed(saving)} µs less`
-      : `${fixed(-saving)} µs more`;
+      ? `${route} ${fixed(saving)} µs less`
+      : `${route} ${fixed(-saving)} µs more`;
   };
+  const spanCount = (name: string, route: string) =>
+    [...spans.get(name)!.get(route)!.values()].reduce((sum, n) => sum + n, 0);
+  const [health, payments] = ROUTES.map((route) => route.name);
+
   const preloadPackages = medianByKey(
     loads.get('gateway')!.map((r) => inclusiveByPackage(r.files, 'preload')),
   );
-  const preload = (name: string) =>
-    median(loads.get(name)!.map((r) => r.preloadMs));
-  const sentryLoad = preload('gateway') - preload('gateway-local');
-
-  const paymentSpans = spans.get(payments) ?? new Map<string, number>();
-  const totalPaymentSpans = [...paymentSpans.values()].reduce(
-    (sum, n) => sum + n,
-    0,
-  );
-  const prismaInternal = [
-    'prisma:client:serialize',
-    'prisma:client:compile',
-  ].reduce((sum, name) => sum + (paymentSpans.get(name) ?? 0), 0);
   const paymentProfile = profiles
     .get('gateway')!
     .find((p) => p.route === payments)!;
@@ -532,8 +531,6 @@ function renderCandidates(measured: Measured): string {
   const telemetryPerPayment =
     (paymentProfile.split.microsByGroup.get(TELEMETRY_GROUP) ?? 0) /
     paymentProfile.requests;
-  const perSpan = telemetryPerPayment / totalPaymentSpans;
-  const metricsLoad = preloadPackages.get('@opentelemetry/sdk-metrics') ?? 0;
   const instrumentationLoads = [
     'express',
     'nestjs-core',
@@ -549,61 +546,46 @@ function renderCandidates(measured: Measured): string {
         ] as const,
     )
     .filter(([, ms]) => ms > 0);
+  const withInternals = prismaInternals.name;
 
   return [
-    '### Optimisation candidates',
+    '### What the variants show, and what is left',
     '',
-    'Each with what this run measured; the otel/ code is unchanged here.',
-    '',
-    `1. **Initialise Sentry with \`enableRuntimeChannelInjection: false\`.** The gateway`,
-    '   uses `@sentry/node` only for errors, but its `NodeClient` still registers',
-    '   module hooks that rewrite libraries to publish on diagnostics channels;',
-    '   its list (`@sentry/server-utils` orchestrion config) covers express,',
-    '   NestJS, ioredis, pg and Prisma. Turned off (variant row): first response',
-    `   ${fixed(firstResponse('gateway') - firstResponse('gateway-no-injection'))} ms sooner, RSS ${fixed(rss('gateway') - rss('gateway-no-injection'), 1)} MiB lower, module`,
-    `   loading ${fixed(appLoad('gateway') - appLoad('gateway-no-injection'))} ms shorter. CPU per request:`,
-    `   ${health}: ${cpuSaving('gateway', 'gateway-no-injection')}.`,
-    `2. **Load \`@sentry/node\` only for errors, later or lighter.** The Sentry route costs`,
-    `   ${fixed(sentryLoad)} ms of the preload (gateway row against the one without SENTRY_DSN); without the SDK at all the first response`,
-    `   comes ${fixed(firstResponse('gateway') - firstResponse('gateway-local'))} ms sooner and RSS is ${fixed(rss('gateway') - rss('gateway-local'), 1)} MiB lower (variant row; that`,
-    '   variant also swaps the OTLP export for the local sink). Errors thrown',
-    '   before a deferred load would be lost, so deferral needs a small buffer,',
-    '   or a minimal envelope sender in place of the SDK.',
-    `3. **Drop Prisma's internal spans.** ${prismaInternal} of the ${totalPaymentSpans} spans a payment exports are`,
-    '   `prisma:client:serialize` and `prisma:client:compile`. The profile puts',
-    `   ${fixed(telemetryPerPayment)} µs per payment in telemetry libraries, ${fixed(perSpan, 1)} µs per exported span;`,
-    `   dropping those spans would save about ${fixed(prismaInternal * perSpan)} µs per payment (an estimate that`,
-    '   assumes this time scales with the span count; the patched Prisma calls stay).',
-    `4. **Cheaper export.** OTLP serialization (\`@opentelemetry/otlp-transformer\`) takes`,
-    `   ${fixed(serialization)} µs per payment in the profile; fewer spans (3.) shrink it in`,
-    '   proportion. The local sink serializes to JSON bytes, decodes them back to a',
-    '   string and re-encodes on write, and stats the file before every append; see',
-    '   "Per span" for its cost next to the serialization alone.',
-    `5. **Avoid loading \`@opentelemetry/sdk-metrics\`** (${fixed(metricsLoad, 1)} ms). The gateway`,
-    '   exports no metrics, but `@opentelemetry/otlp-transformer` has one entry',
-    '   point that loads its metrics serializer, and both the OTLP exporter and',
-    '   the local sink need that package. Only a trace-only entry point upstream',
-    '   (or another serializer) would save this.',
-    `6. **Defer instrumentation packages until their library loads.** Loading them`,
-    `   up front costs ${instrumentationLoads.map(([name, ms]) => `${name} ${fixed(ms, 1)} ms`).join(', ')}; this`,
-    '   saves start-up only in services that never load the library, and nothing',
-    '   in the reference service, which loads them all.',
-    `7. **Find which module hook costs the rest.** Without Sentry at all, the`,
-    `   service's modules still load ${fixed(appLoad('gateway-local') - appLoad('bare'))} ms slower than bare (module-loading table),`,
-    '   less the packages the gateway loads there (listed above). The rest is',
-    "   OpenTelemetry's require-in-the-middle hook, which sees every `require`,",
-    '   and the patching of http, express, NestJS, ioredis, BullMQ and Prisma.',
-    '   This run does not split it further; a CPU profile of the start-up would.',
+    "1. **Prisma's compile and serialize spans, left out by default.** Kept",
+    `   (variant row), a request exports ${health} ${spanCount(withInternals, health)} and ${payments} ${spanCount(withInternals, payments)} spans;`,
+    `   left out, ${spanCount('gateway', health)} and ${spanCount('gateway', payments)}. CPU per request with them left out:`,
+    `   ${cpuChange(withInternals, 'gateway', health)}; ${cpuChange(withInternals, 'gateway', payments)}.`,
+    '2. **Vendor routes at start-up.** `@sentry/node` loads on the first',
+    '   captured error and the other vendor SDKs on first use, so the routes',
+    '   add little to the start-up: with no credentials the first response',
+    `   comes ${fixed(firstResponse('gateway') - firstResponse('gateway-local'))} ms sooner and RSS is ${fixed(rss('gateway') - rss('gateway-local'), 1)} MiB lower (variant row). The first`,
+    '   error pays for loading the Sentry SDK.',
+    `3. **Module hooks.** The service's modules load ${fixed(appLoad('gateway') - appLoad('bare'))} ms slower than bare`,
+    '   (module-loading table), less the packages the gateway loads there. The',
+    "   rest is OpenTelemetry's require-in-the-middle hook, which sees every",
+    '   `require`, and the patching of http, express, NestJS, ioredis, BullMQ and',
+    '   Prisma. This run does not split it further; a CPU profile of the',
+    '   start-up would.',
+    `4. **Export.** Telemetry libraries take ${fixed(telemetryPerPayment)} µs per payment in the profile,`,
+    `   OTLP serialization (\`@opentelemetry/otlp-transformer\`) ${fixed(serialization)} µs of it. Fewer`,
+    '   spans shrink both in proportion; "Per span" gives the serialization cost',
+    '   per span.',
+    '5. **Instrumentation packages loaded up front.** They cost',
+    `   ${instrumentationLoads.map(([name, ms]) => `${name} ${fixed(ms, 1)} ms`).join(', ')}. Deferring`,
+    '   each until its library loads saves start-up only in services that never',
+    '   load that library, and nothing in the reference service, which loads',
+    '   them all.',
   ].join('\n');
 }
 
 async function measure(): Promise<Measured> {
-  const loadSetups = [...SETUPS, noInjection, withoutSentry];
-  const loads = new Map<string, LoadRun[]>(loadSetups.map((s) => [s.name, []]));
+  const loads = new Map<string, LoadRun[]>(
+    LOAD_SETUPS.map((s) => [s.name, []]),
+  );
   const sink = await startSink();
   try {
     for (let run = 0; run < RUNS; run++) {
-      for (const setup of rotate(loadSetups, run)) {
+      for (const setup of rotate(LOAD_SETUPS, run)) {
         await waitForQuiet();
         loads.get(setup.name)!.push(await loadOnce(setup, sink));
       }
@@ -614,8 +596,14 @@ async function measure(): Promise<Measured> {
   }
 
   const releaseDatabase = await prepareDatabase();
-  const spans = new Map<string, Map<string, number>>();
-  for (const route of ROUTES) spans.set(route.name, await spanNames(route));
+  const spans = new Map<string, Map<string, Map<string, number>>>();
+  for (const setup of [gateway, prismaInternals]) {
+    const byRoute = new Map<string, Map<string, number>>();
+    for (const route of ROUTES) {
+      byRoute.set(route.name, await spanNames(setup, route));
+    }
+    spans.set(setup.name, byRoute);
+  }
 
   const startupSetups = [bare, ...VARIANTS];
   const startups = new Map<string, StartupSample[]>(
@@ -630,21 +618,25 @@ async function measure(): Promise<Measured> {
     console.log(`start-up: run ${run + 1}/${RUNS}`);
   }
 
-  // GET /health only: thousands of requests per run keep the per-request
-  // CPU steady, where a few hundred payments against Postgres are not.
-  const health = ROUTES[0];
-  const cpu = new Map<string, number[]>(startupSetups.map((s) => [s.name, []]));
+  const cpu = new Map<string, Map<string, number[]>>(
+    startupSetups.map((s) => [
+      s.name,
+      new Map(ROUTES.map((route) => [route.name, []])),
+    ]),
+  );
   for (let round = 0; round < CPU_ROUNDS; round++) {
     for (const setup of rotate(startupSetups, round)) {
       await resetDatabase();
       const instance = await startInstance(setup);
       try {
-        await waitForQuiet();
-        const result = await measureRoute(instance, health);
-        cpu.get(setup.name)!.push(result.cpuMicrosPerRequest);
-        console.log(
-          `${setup.name} ${health.name}: ${fixed(result.cpuMicrosPerRequest)} µs CPU/request`,
-        );
+        for (const route of ROUTES) {
+          await waitForQuiet();
+          const result = await measureRoute(instance, route);
+          cpu.get(setup.name)!.get(route.name)!.push(result.cpuMicrosPerRequest);
+          console.log(
+            `${setup.name} ${route.name}: ${fixed(result.cpuMicrosPerRequest)} µs CPU/request`,
+          );
+        }
       } finally {
         await instance.cleanup();
       }
@@ -671,7 +663,7 @@ async function main(): Promise<void> {
       `Machine: ${describeMachine()}.`,
       quietNote(),
       '',
-      renderLoading(measured, [...SETUPS, noInjection, withoutSentry]),
+      renderLoading(measured, LOAD_SETUPS),
       '',
       renderSpans(measured),
       '',

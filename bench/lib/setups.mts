@@ -1,7 +1,8 @@
 /**
  * The four ways the benchmarks run the service: bare, under the stock
- * OpenTelemetry preload, under `@sentry/node`, and under the gateway. Each
- * exports to a loopback sink; nothing is left to a default endpoint.
+ * OpenTelemetry preload, under `@sentry/node`, and under the gateway with
+ * every route on. Each exports to a loopback sink; nothing is left to a
+ * default endpoint.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,11 +61,17 @@ export const SETUPS: readonly Setup[] = [
   },
   {
     name: 'gateway',
-    label: 'gateway (`--require ./otel/register`, Sentry route)',
+    label: 'gateway (`--require ./otel/register`, every route on)',
     nodeArgs: ['--require', './otel/register'],
+    // Sentry, Better Stack and PostHog all on, so logs and product events
+    // are exported over HTTP too, as in production.
     env: (sink) => ({
       OTEL_SERVICE_NAME: 'payments-bench',
       SENTRY_DSN: sink.dsn,
+      LOGTAIL_SOURCE_TOKEN: 'bench-source-token',
+      LOGTAIL_ENDPOINT: sink.url,
+      POSTHOG_API_KEY: 'phc_bench',
+      POSTHOG_HOST: sink.url,
     }),
   },
 ];

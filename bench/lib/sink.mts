@@ -1,7 +1,8 @@
 /**
  * A loopback server that stands in for every telemetry destination in the
- * benchmarks: an OTLP collector (`.../v1/traces`) and Sentry (envelopes at
- * `/api/<project>/envelope/`, OTLP at Sentry's OTLP path). It answers 200 at
+ * benchmarks: an OTLP collector (`.../v1/traces`), Sentry (envelopes at
+ * `/api/<project>/envelope/`, OTLP at Sentry's OTLP path), Better Stack and
+ * PostHog (whose flag requests get `{}`, so flags fall back). It answers 200 at
  * once and, unless counting spans, only drains the body, so the sink costs
  * the machine as little as possible during a load run.
  */
