@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     await waitForHealthy(baseUrl, api);
 
     step('sending traffic');
-    const payments = [];
+    const payments: { id: string; reference: string; amount: number }[] = [];
     for (const [userId, amount, method] of [
       ['demo-ada', 250_000, 'card'],
       ['demo-flaky', 50_000, 'bank_transfer'],

@@ -14,8 +14,10 @@
 const { performance } =
   require('node:perf_hooks') as typeof import('node:perf_hooks');
 const { Queue, Worker } = require('bullmq') as typeof import('bullmq');
-const { NOTIFICATION_JOB_OPTIONS } =
-  require('../../dist/notifications/notification-queue.js') as typeof import('../../src/notifications/notification-queue.ts');
+const { retryingJobOptions } =
+  require('../../dist/queues/queues.js') as typeof import('../../src/queues/queues.ts');
+const { serviceConfigFromEnv } =
+  require('../../dist/config.js') as typeof import('../../src/config.ts');
 
 const env = process.env;
 const PREFIX = required('BENCH_QUEUE_PREFIX');
@@ -26,6 +28,8 @@ const SECONDS = Number(env.BENCH_LATENCY_SECONDS ?? 5);
 /** The notification processor's concurrency in the service. */
 const CONCURRENCY = 8;
 const QUEUE_NAME = 'notifications';
+/** The notification jobs' retry and retention options, at their defaults. */
+const JOB_OPTIONS = retryingJobOptions(serviceConfigFromEnv({}).config);
 
 function required(name: string): string {
   const value = env[name];
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
       Array.from({ length: count }, () => ({
         name: 'deliver',
         data: { sentAt: 0 },
-        opts: NOTIFICATION_JOB_OPTIONS,
+        opts: JOB_OPTIONS,
       })),
     );
   }
@@ -128,7 +132,7 @@ async function main(): Promise<void> {
       queue.add(
         'deliver',
         { sentAt: performance.now() },
-        NOTIFICATION_JOB_OPTIONS,
+        JOB_OPTIONS,
       ),
     );
   }
