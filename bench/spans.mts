@@ -51,6 +51,7 @@ type Otel = {
   config: typeof import('../otel/config.ts');
   local: typeof import('../otel/routes/local.ts');
   bullmq: typeof import('../otel/bullmq.ts');
+  events: typeof import('../otel/business-events.ts');
 };
 
 function loadGateway(): Otel {
@@ -59,6 +60,7 @@ function loadGateway(): Otel {
     config: require(join(ROOT, 'otel/config.js')),
     local: require(join(ROOT, 'otel/routes/local.js')),
     bullmq: require(join(ROOT, 'otel/bullmq.js')),
+    events: require(join(ROOT, 'otel/business-events.js')),
   };
 }
 
@@ -194,6 +196,26 @@ async function gatewayBullTelemetry(otel: Otel): Promise<BullTelemetry> {
   return telemetry;
 }
 
+/** A finished span that declares the product event `payment_initiated`. */
+async function eventSpan(): Promise<ReadableSpan> {
+  const exporter = new InMemorySpanExporter();
+  const provider = providerWith(new AlwaysOnSampler(), exporter);
+  const span = provider.getTracer('bench').startSpan('create', {
+    attributes: {
+      'analytics.event': 'payment_initiated',
+      'analytics.distinct_id': 'user-42',
+      'analytics.property.amount': 150_000,
+      'analytics.property.currency': 'NGN',
+      'analytics.property.method': 'card',
+      'analytics.property.status': 'PENDING',
+      'code.function': 'create',
+    },
+  });
+  span.end();
+  await provider.forceFlush();
+  return exporter.getFinishedSpans()[0];
+}
+
 async function finishedSpans(count: number): Promise<ReadableSpan[]> {
   const exporter = new InMemorySpanExporter();
   const provider = providerWith(new AlwaysOnSampler(), exporter);
@@ -312,6 +334,31 @@ async function main(): Promise<void> {
       },
     ),
   );
+  // Product events declared on spans, mapped by the gateway's processor to
+  // a sink that keeps nothing, so only the mapping is timed.
+  const events = new otel.events.BusinessEventSpanProcessor([
+    {
+      capture: () => undefined,
+      identify: () => undefined,
+      isFeatureEnabled: async (_flag, _id, fallback) => fallback,
+    },
+  ]);
+  const declaring = await eventSpan();
+  items.push(
+    loop(
+      'product event mapping, span that declares none',
+      'gateway',
+      200_000,
+      (i) => events.onEnd(spans[i % BATCH_SIZE]),
+    ),
+    loop(
+      'product event mapping, span that declares one (4 properties)',
+      'gateway',
+      200_000,
+      () => events.onEnd(declaring),
+    ),
+  );
+
   const dir = mkdtempSync(join(tmpdir(), 'bench-spans-'));
   const { config } = otel.config.configFromEnv(
     {
@@ -359,7 +406,10 @@ async function main(): Promise<void> {
       'build on (`@opentelemetry/sdk-trace`, `@opentelemetry/otlp-transformer`).',
       'BullMQ spans follow the call sequence of BullMQ 6 around one operation:',
       'startSpan, setAttributes, setSpanOnContext, setAttribute(job id), end. The',
-      "gateway's wrapper is taken from a Queue its hook patched.",
+      "gateway's wrapper is taken from a Queue its hook patched. Product event",
+      "mapping is the gateway's span processor that turns `analytics.*` span",
+      'attributes into an event, here for a sink that keeps nothing. Redaction',
+      'per span and per log record has a section of its own, "Redaction".',
       '',
       table(rows),
     ].join('\n'),
