@@ -1,5 +1,6 @@
 /**
- * Flushes every route on SIGTERM, SIGINT and natural exit, within a deadline.
+ * Flushes every route on SIGTERM, SIGINT, SIGHUP, SIGQUIT and natural exit,
+ * within a deadline.
  *
  * The gateway never decides when the process ends. On a signal it flushes.
  * Then, once no other listener for that signal is left (the app may still
@@ -51,8 +52,18 @@ export function createShutdown(
   };
 }
 
+/**
+ * Signals that end a process by default and that NestJS's
+ * `enableShutdownHooks()` also closes the app on. SIGUSR2 is left out: it is
+ * Node's default `--report-on-signal` signal, after which the process goes on.
+ */
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] =
+  process.platform === 'win32'
+    ? ['SIGTERM', 'SIGINT', 'SIGHUP']
+    : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
+
 export function installSignalHandlers(shutdown: () => Promise<void>): void {
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  const signals = SHUTDOWN_SIGNALS;
 
   const onSignal = (signal: NodeJS.Signals) => {
     void shutdown().finally(() => {

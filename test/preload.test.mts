@@ -59,6 +59,19 @@ describe('preload', () => {
     assert.ok(gatewayLines(app).some((l) => l.includes('local sink: on for traces, errors')));
   });
 
+  for (const signal of ['SIGHUP', 'SIGQUIT'] as const) {
+    test(`${signal} flushes and keeps the exit signal`, async () => {
+      const env = serviceEnv();
+      const { app, ready } = await startApp(env);
+      assert.equal(await get(ready.port, '/hello'), 200);
+      const exited = once(app.child, 'exit');
+      app.child.kill(signal);
+      const [, exitSignal] = await exited;
+      assert.equal(exitSignal, signal);
+      assert.ok(sinkSpans(env.TELEMETRY_LOCAL_DIR).length > 0, 'spans flushed before exit');
+    });
+  }
+
   test('an app that handles SIGTERM keeps its own exit', async () => {
     const env = serviceEnv({ FIXTURE_HANDLES_SIGTERM: '1' });
     const { app, ready } = await startApp(env);
