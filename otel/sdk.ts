@@ -32,6 +32,7 @@ import {
   installRedactor,
   RedactingSpanProcessor,
   redactObject,
+  redactString,
 } from './redaction';
 import type { AnalyticsSink, Route } from './routes/route';
 import { createRoutes } from './routing';
@@ -151,20 +152,27 @@ function registerGatewayHandle(
       }
       return eventId;
     },
+    // A distinct id is whatever the app passes, a card number included.
     capture(event) {
       const enriched = withTraceContext(config, {
         ...event,
+        distinctId: redactString(event.distinctId),
         properties: redactObject(event.properties ?? {}),
       });
       for (const sink of analytics) sink.capture(enriched);
     },
     identify(request) {
-      const redacted = { ...request, properties: redactObject(request.properties) };
+      const redacted = {
+        ...request,
+        distinctId: redactString(request.distinctId),
+        properties: redactObject(request.properties),
+      };
       for (const sink of analytics) sink.identify(redacted);
     },
     async isFeatureEnabled(flag, distinctId, fallback) {
       const sink = analytics[0];
-      return sink ? sink.isFeatureEnabled(flag, distinctId, fallback) : fallback;
+      if (!sink) return fallback;
+      return sink.isFeatureEnabled(flag, redactString(distinctId), fallback);
     },
     sanitize: (value) => redactObject(value),
     flush,

@@ -158,6 +158,21 @@ export const CORPUS: CorpusCase[] = [
   queryCase('JWT under a harmless name', jwt('corpus-36'), (s) => `assertion=${s}`),
   queryCase('apikey', 'qak-corpus-37', (s) => `apikey=${s}`),
 
+  // A user id that is a card number: the PostHog distinct id of the
+  // payment's product events and of the user's identify call.
+  {
+    spot: 'PostHog distinct id: card number as the user id',
+    secret: '4084084084084081',
+    reaches: ['spans'],
+    send: (c, marker) =>
+      c.post(`/payments?case=${marker}`, {
+        userId: '4084084084084081',
+        amount: 5000,
+        currency: 'NGN',
+        method: 'card',
+      }),
+  },
+
   // The path (url.path, url.full).
   {
     spot: 'path: card number',
