@@ -93,5 +93,19 @@ describe('npm run traces', () => {
     assert.equal(result.status, 2);
     assert.equal(result.stderr, 'error: --limit must be a positive integer (got "lots")\n');
   });
+
+  test('--help prints the usage', () => {
+    const result = spawnSync(process.execPath, ['otel/cli/traces.js', '--help'], { encoding: 'utf8' });
+    assert.equal(result.status, 0);
+    assert.match(result.stdout, /^usage: npm run traces -- \[--limit N\]/);
+  });
+
+  test('an unknown option gets the usage, not a stack trace', () => {
+    const result = spawnSync(process.execPath, ['otel/cli/traces.js', '--bogus'], { encoding: 'utf8' });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /^error: Unknown option '--bogus'/);
+    assert.match(result.stderr, /usage: npm run traces/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
 });
 

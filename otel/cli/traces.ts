@@ -154,14 +154,35 @@ export function formatTrace(tree: TraceTree): string {
   return lines.join('\n');
 }
 
+const USAGE = `usage: npm run traces -- [--limit N] [--trace TRACE_ID] [--dir DIR]
+
+Prints the latest traces of the local sink as trees.
+  --limit N         how many traces, newest last (default 5)
+  --trace TRACE_ID  only this trace
+  --dir DIR         the sink directory (default TELEMETRY_LOCAL_DIR or .telemetry)`;
+
+function readOptions() {
+  try {
+    return parseArgs({
+      options: {
+        limit: { type: 'string', default: '5' },
+        trace: { type: 'string' },
+        dir: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 function main(): void {
-  const { values } = parseArgs({
-    options: {
-      limit: { type: 'string', default: '5' },
-      trace: { type: 'string' },
-      dir: { type: 'string' },
-    },
-  });
+  const values = readOptions();
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     console.error(`error: --limit must be a positive integer (got "${values.limit}")`);
