@@ -1,10 +1,15 @@
-import { Body, Controller, HttpStatus, Param, Patch } from '@nestjs/common';
+import { Body, Controller, HttpStatus, Param, Patch, UseGuards } from '@nestjs/common';
+import { AdminGuard } from '../admin/admin.guard';
 import { ApiError } from '../common/api-error';
 import { addLogContext } from '../common/logging/log-context';
 import { ACCOUNT_STATUSES, KYC_TIERS, UsersService } from './users.service';
 
-/** Changes a user's KYC tier or account status (an operator action). */
+/**
+ * Changes a user's KYC tier or account status: an operator action, behind
+ * `Authorization: Bearer <ADMIN_API_TOKEN>` like the admin endpoints.
+ */
 @Controller('users')
+@UseGuards(AdminGuard)
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
