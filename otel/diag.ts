@@ -73,3 +73,25 @@ export function setLogLevel(level: LogLevel): void {
     suppressOverrideMessage: true,
   });
 }
+
+/** SDK error messages logged so far; a periodic export repeats its own. */
+const loggedSdkErrors = new Set<string>();
+const MAX_LOGGED_SDK_ERRORS = 100;
+
+/**
+ * Logs an error the SDK reports through its global error handler as one
+ * line, once per distinct message. The SDK's own handler logs each error as
+ * JSON, stack included, every time.
+ */
+export function logSdkError(error: unknown): void {
+  const text =
+    error instanceof Error
+      ? error.message
+      : typeof error === 'object' && error !== null && 'message' in error
+        ? String((error as { message: unknown }).message)
+        : String(error);
+  const message = text.split('\n', 1)[0];
+  if (loggedSdkErrors.has(message)) return;
+  if (loggedSdkErrors.size < MAX_LOGGED_SDK_ERRORS) loggedSdkErrors.add(message);
+  write('error', `otel: ${message} (repeats are not logged)`);
+}

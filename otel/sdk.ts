@@ -10,6 +10,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import {
   CompositePropagator,
   W3CBaggagePropagator,
+  setGlobalErrorHandler,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -20,7 +21,7 @@ import { BoundedSpanProcessor } from './bounded-batch';
 import { BusinessEventSpanProcessor } from './business-events';
 import { installCrashReporter } from './crash-reporter';
 import type { GatewayConfig } from './config';
-import { log } from './diag';
+import { log, logSdkError } from './diag';
 import { createInstrumentations, ModuleLoadHook } from './instrumentations';
 import { startLogs } from './logs';
 import { startMetrics } from './metrics';
@@ -186,6 +187,7 @@ export interface Gateway {
 
 export function startSdk(config: GatewayConfig): Gateway {
   if (config.sourceMaps) process.setSourceMapsEnabled(true);
+  setGlobalErrorHandler(logSdkError);
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);

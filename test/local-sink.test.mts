@@ -53,6 +53,30 @@ describe('RotatingFile', () => {
     await file.append('line', (e) => errors.push(e));
     assert.equal(errors.length, 1);
   });
+
+  test('an unwritable sink gives one line per failure, no stack', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sink-'));
+    const blocker = join(dir, 'not-a-dir');
+    writeFileSync(blocker, '');
+    // Three metric exports fail the same way before the process ends.
+    const result = spawnSync(
+      process.execPath,
+      ['--require', './otel/register', '-e', 'setTimeout(() => {}, 2500)'],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          TELEMETRY_LOCAL_DIR: join(blocker, 'sub'),
+          TELEMETRY_METRICS_INTERVAL_MS: '1000',
+        },
+      },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    const failures = result.stderr.split('\n').filter((line) => line.includes('metrics export failed'));
+    assert.equal(failures.length, 1, result.stderr);
+    assert.match(failures[0], /^\[otel-gateway\] error: otel: .*ENOTDIR.*\(repeats are not logged\)$/);
+    assert.doesNotMatch(result.stderr, /"stack"/);
+  });
 });
 
 describe('npm run traces', () => {

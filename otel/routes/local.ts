@@ -29,6 +29,10 @@ const SEVERITY_ERROR = 17;
 
 type Serialize<T> = (items: T) => Uint8Array | undefined;
 
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
 /** Appends one serialized OTLP request per export; never throws. */
 class JsonLinesExporter<T> {
   constructor(
@@ -43,21 +47,28 @@ class JsonLinesExporter<T> {
       body = this.serialize(items);
     } catch (error) {
       this.onError(error);
-    }
-    if (!body) {
-      resultCallback({ code: ExportResultCode.FAILED });
+      resultCallback({ code: ExportResultCode.FAILED, error: asError(error) });
       return;
     }
-    let failed = false;
+    if (!body) {
+      resultCallback({
+        code: ExportResultCode.FAILED,
+        error: new Error('the OTLP serializer returned nothing'),
+      });
+      return;
+    }
+    let failure: Error | undefined;
     void this.file
       .append(body, (error) => {
-        failed = true;
+        failure = asError(error);
         this.onError(error);
       })
       .then(() =>
-        resultCallback({
-          code: failed ? ExportResultCode.FAILED : ExportResultCode.SUCCESS,
-        }),
+        resultCallback(
+          failure
+            ? { code: ExportResultCode.FAILED, error: failure }
+            : { code: ExportResultCode.SUCCESS },
+        ),
       );
   }
 
