@@ -236,7 +236,9 @@ export function parseKeyValueList(
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq).trim() : '';
     if (!key) {
-      warnings.push(`${name} has an entry without a key; ignoring it`);
+      // The entry is not echoed: in OTEL_EXPORTER_OTLP_HEADERS it may be a
+      // credential.
+      warnings.push(`${name} has an entry that is not key=value; ignoring it`);
       continue;
     }
     try {

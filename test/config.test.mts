@@ -103,6 +103,22 @@ describe('configFromEnv', () => {
     assert.equal(config.otlp?.endpoint, 'http://127.0.0.1:4318');
     assert.deepEqual(config.otlp?.headers, { authorization: 'Bearer abc', 'x-team': 'pay' });
   });
+
+  test('an entry without = is named, not echoed', () => {
+    const { config, warnings } = configFromEnv(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/',
+        OTEL_EXPORTER_OTLP_HEADERS: 'Bearer s3cr3t-header,x-team=pay',
+      },
+      cwd,
+    );
+    assert.deepEqual(config.otlp?.headers, { 'x-team': 'pay' });
+    assert.ok(
+      warnings.includes('OTEL_EXPORTER_OTLP_HEADERS has an entry that is not key=value; ignoring it'),
+      warnings.join('\n'),
+    );
+    assert.ok(!warnings.join('\n').includes('s3cr3t-header'));
+  });
 });
 
 describe('parseSentryDsn', () => {

@@ -162,6 +162,7 @@ describe('payments API', () => {
     const result = await post('/payments', '{"userId": "secret-value",');
     assert.equal(result.status, 400);
     assert.equal(result.json.error.code, 'invalid_request');
+    assert.equal(result.json.error.message, 'the request body is not valid JSON');
     assert.ok(!JSON.stringify(result.json).includes('secret-value'));
   });
 

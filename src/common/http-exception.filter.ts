@@ -23,6 +23,14 @@ const CODES: Record<number, string> = {
 };
 
 /**
+ * True for the 400 Nest makes of body-parser's JSON `SyntaxError`, whose
+ * message is V8's: "... is not valid JSON", or "... in JSON at position N".
+ */
+function isJsonSyntaxError(exception: HttpException): boolean {
+  return exception.getStatus() === HttpStatus.BAD_REQUEST && /\bJSON\b/.test(exception.message);
+}
+
+/**
  * Writes every error in the API's error shape. Client errors (4xx) are
  * expected, so they are not reported. Any other error is sent to the error
  * route with the request's context and the active trace, and its log record
@@ -47,8 +55,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (status < 500) {
         const code = CODES[status] ?? 'client_error';
         // Nest's own messages (for example a malformed JSON body) can quote
-        // the request, so only the status text is returned.
-        const message = HttpStatus[status]?.toLowerCase().replaceAll('_', ' ');
+        // the request, so only the status text is returned, or a fixed text
+        // for a body that is not JSON.
+        const message = isJsonSyntaxError(exception)
+          ? 'the request body is not valid JSON'
+          : HttpStatus[status]?.toLowerCase().replaceAll('_', ' ');
         response.status(status).json({ error: { code, message } });
         return;
       }

@@ -76,7 +76,7 @@ export function appLoggerOptionsFromEnv(
       level = parsed;
     } else {
       process.stderr.write(
-        `warn: LOG_LEVEL="${env.LOG_LEVEL}" is not one of fatal, error, warn, info, debug, verbose; using ${level === 'log' ? 'info' : level}\n`,
+        `warning: LOG_LEVEL="${env.LOG_LEVEL}" is not one of fatal, error, warn, info, debug, verbose; using ${level === 'log' ? 'info' : level}\n`,
       );
     }
   }
