@@ -210,5 +210,43 @@ function createClient(posthogConfig: PosthogRouteConfig): PostHogClient {
   client.on('error', (error: unknown) => {
     log.debug(`posthog: send failed: ${String(error)}`);
   });
+  quietBackgroundFlushes(client);
   return client;
+}
+
+/**
+ * `@posthog/core` prints every failed background flush with `console.error`,
+ * stack included, once per flush interval while PostHog is down. This
+ * replaces the client's `flushBackground` (what its flush timer and
+ * `flushAt` call) with the same flush that logs one warning when sending
+ * starts to fail and one line when it works again. A failed flush at
+ * shutdown is still printed by the SDK.
+ */
+function quietBackgroundFlushes(client: PostHogClient): void {
+  const target = client as unknown as {
+    flushBackground?: () => void;
+    flushAutomatic?: () => Promise<unknown>;
+    pendingFlushPromise?: unknown;
+  };
+  if (typeof target.flushBackground !== 'function') return;
+  if (typeof target.flushAutomatic !== 'function') return;
+  let failing = false;
+  target.flushBackground = function (this: typeof target) {
+    if (this.pendingFlushPromise) return;
+    this.flushAutomatic!().then(
+      () => {
+        if (!failing) return;
+        failing = false;
+        log.info('posthog: sending events again');
+      },
+      (error: unknown) => {
+        if (failing) return;
+        failing = true;
+        const message = error instanceof Error ? error.message : String(error);
+        log.warn(
+          `posthog: cannot send events (${message}); they stay queued, up to ${MAX_QUEUE_SIZE}, and later failures are not logged until sending works again`,
+        );
+      },
+    );
+  };
 }
