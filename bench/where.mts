@@ -516,10 +516,15 @@ function renderCandidates(measured: Measured): string {
     median(loads.get(name)!.map((r) => r.appMs));
   const cpuOf = (name: string, route: string) =>
     median(cpu.get(name)!.get(route)!);
-  // Differences under 10% of the CPU per request are within run-to-run noise.
+  // A difference is noise when the two setups' runs overlap, or when it is
+  // under 10% of the CPU per request.
   const cpuChange = (from: string, to: string, route: string) => {
     const saving = cpuOf(from, route) - cpuOf(to, route);
-    if (Math.abs(saving) < 0.1 * cpuOf(from, route)) {
+    const a = cpu.get(from)!.get(route)!;
+    const b = cpu.get(to)!.get(route)!;
+    const overlap =
+      Math.max(...a) >= Math.min(...b) && Math.max(...b) >= Math.min(...a);
+    if (overlap || Math.abs(saving) < 0.1 * cpuOf(from, route)) {
       return `${route} no difference beyond run-to-run noise (${fixed(saving)} µs)`;
     }
     return saving > 0
