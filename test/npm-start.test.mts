@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -52,7 +53,11 @@ describe('npm start', () => {
     });
     assert.equal(response.status, 201);
 
+    // npm waits for its child to end, so the flush is over once npm exits;
+    // a service left behind would still answer.
+    const npmExited = once(npm, 'exit');
     npm.kill('SIGTERM');
+    await npmExited;
     await waitFor(
       () => fetch(`${baseUrl}/health`).then(() => undefined, () => true),
       10_000,
