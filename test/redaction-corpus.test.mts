@@ -39,12 +39,16 @@ import {
   CORPUS,
   LOOKALIKES,
   OUTGOING_URL_SECRETS,
+  isShortNumber,
   occurs,
   type CorpusContext,
   type Exit,
 } from './support/secret-corpus.mts';
 
 const require = createRequire(import.meta.url);
+
+/** The source holding every request body as received, binary included. */
+const RAW_BODIES = 'raw request bodies';
 const { BUILTIN_RULE_NAMES } = require('../otel/redaction.js') as typeof import('../otel/redaction.ts');
 const { isCardNumber } = require('../otel/redaction/card-number.js') as typeof import('../otel/redaction/card-number.ts');
 
@@ -195,7 +199,7 @@ class CorpusRun {
     let errors = sources['local sink logs.jsonl'] ?? '';
     if (this.capture) {
       // Raw bytes as received (after HTTP content decoding): protobuf and envelopes.
-      sources['raw request bodies'] = Buffer.concat(this.capture.requests.map((r) => r.body)).toString('latin1');
+      sources[RAW_BODIES] = Buffer.concat(this.capture.requests.map((r) => r.body)).toString('latin1');
       spans = JSON.stringify(this.capture.spans, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
       errors = JSON.stringify(this.capture.envelopes);
       sources['decoded spans'] = spans;
@@ -278,6 +282,9 @@ for (const deployment of ['sentry', 'collector', 'local sink'] as const) {
       test(spot, () => {
         for (const [source, text] of Object.entries(captured.sources)) {
           for (const form of forms) {
+            // Protobuf ids and timestamps hold a 4-digit run now and then; a
+            // short number in a string field shows in the decoded sources.
+            if (source === RAW_BODIES && isShortNumber(form)) continue;
             assert.ok(!occurs(text, form), `"${form}" found in ${source}`);
           }
         }

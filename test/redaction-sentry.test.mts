@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startService, waitFor, type ServiceProcess } from '../scripts/lib/processes.mts';
 import { startCaptureServer, type CaptureServer } from './support/capture-server.mts';
 import { serviceEnv } from './support/env.mts';
-import { occurs } from './support/secret-corpus.mts';
+import { isShortNumber, occurs } from './support/secret-corpus.mts';
 
 const MASK = '[REDACTED]';
 
@@ -65,6 +65,7 @@ async function runFixture(env: Record<string, string>): Promise<ServiceProcess> 
 describe('Sentry events are redacted', () => {
   let sentry: CaptureServer;
   let raw: string;
+  let decoded: string;
   let events: any[];
 
   before(async () => {
@@ -72,6 +73,9 @@ describe('Sentry events are redacted', () => {
     await runFixture({ SENTRY_DSN: `http://publickey@127.0.0.1:${sentry.port}/42` });
     await waitFor(() => (sentry.events().length >= 2 ? true : undefined), 10_000, 'two Sentry events');
     raw = Buffer.concat(sentry.requests.map((r) => r.body)).toString('utf8');
+    decoded = JSON.stringify({ envelopes: sentry.envelopes, spans: sentry.spans }, (_key, value) =>
+      typeof value === 'bigint' ? String(value) : value,
+    );
     events = sentry.events();
   });
 
@@ -79,7 +83,10 @@ describe('Sentry events are redacted', () => {
 
   for (const secret of SECRETS) {
     test(`never sends ${secret}`, () => {
-      assert.ok(!occurs(raw, secret), `${secret} reached the capture server`);
+      // The OTLP bodies are protobuf, whose ids and timestamps hold a 4-digit
+      // run now and then; a short number is looked for in their decoded form.
+      const text = isShortNumber(secret) ? decoded : raw;
+      assert.ok(!occurs(text, secret), `${secret} reached the capture server`);
     });
   }
 

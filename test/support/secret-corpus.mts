@@ -11,12 +11,17 @@
 
 export type Exit = 'spans' | 'errors';
 
+/** True for a PIN, OTP or CVV: digits only, fewer than ten. */
+export function isShortNumber(secret: string): boolean {
+  return /^\d{1,9}$/.test(secret);
+}
+
 /**
  * True when `secret` occurs in `text`. Short numbers count only as whole
  * numbers: a 4-digit PIN turns up inside timestamps and ids by chance.
  */
 export function occurs(text: string, secret: string): boolean {
-  if (!/^\d{1,9}$/.test(secret)) return text.includes(secret);
+  if (!isShortNumber(secret)) return text.includes(secret);
   return new RegExp(`(?<![0-9A-Za-z])${secret}(?![0-9A-Za-z])`).test(text);
 }
 
