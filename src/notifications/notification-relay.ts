@@ -7,26 +7,21 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { PeriodicTask } from '../common/periodic-task';
-import { withoutTracing, withTraceparent } from '../common/trace-context';
-import { withTimeout } from '../common/with-timeout';
+import { withoutTracing } from '../common/trace-context';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config';
 import { PrismaService } from '../database/prisma.service';
 import { REDIS_PROBE } from '../database/redis';
 import { missingJobIds } from '../queues/missing-jobs';
+import {
+  addInStoredTrace,
+  RecheckSchedule,
+  RELAY_BATCH_SIZE,
+  RELAY_GRACE_MS,
+} from '../queues/relay';
 import { NotificationQueues } from './notification-queue';
-
-/**
- * Rows younger than this are left to the request that wrote them, which
- * enqueues right after its commit and gives up after 2 s. Relaying them too
- * would add a second, redundant publish span to the request's trace.
- */
-export const RELAY_GRACE_MS = 5000;
 
 /** A PROCESSING row of the database backend older than this was abandoned. */
 const DATABASE_LEASE_MS = 5 * 60_000;
-
-const BATCH_SIZE = 200;
-const ADD_TIMEOUT_MS = 5000;
 
 /**
  * The outbox relay: marks notification rows that are still PENDING as
@@ -41,14 +36,16 @@ const ADD_TIMEOUT_MS = 5000;
 export class NotificationRelay implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(NotificationRelay.name);
   private task?: PeriodicTask;
-  private lastRecheckAt = 0;
+  private readonly recheck: RecheckSchedule;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     private readonly prisma: PrismaService,
     private readonly queues: NotificationQueues,
     @Inject(REDIS_PROBE) private readonly redis: Redis,
-  ) {}
+  ) {
+    this.recheck = new RecheckSchedule(config.relayRecheckAfterMs, redis);
+  }
 
   onModuleInit(): void {
     this.task = new PeriodicTask(
@@ -87,7 +84,7 @@ export class NotificationRelay implements OnModuleInit, OnModuleDestroy {
           ],
         },
         orderBy: { createdAt: 'asc' },
-        take: BATCH_SIZE,
+        take: RELAY_BATCH_SIZE,
         select: {
           id: true,
           channel: true,
@@ -132,12 +129,8 @@ export class NotificationRelay implements OnModuleInit, OnModuleDestroy {
         const delayMs = row.nextAttemptAt
           ? Math.max(0, row.nextAttemptAt.getTime() - now)
           : undefined;
-        await withTraceparent(row.traceparent, () =>
-          withTimeout(
-            this.queues.add({ id: row.id, channel: row.channel, delayMs }),
-            ADD_TIMEOUT_MS,
-            `adding notification ${row.id} timed out after ${ADD_TIMEOUT_MS} ms`,
-          ),
+        await addInStoredTrace(row.traceparent, `notification ${row.id}`, () =>
+          this.queues.add({ id: row.id, channel: row.channel, delayMs }),
         );
         added.add(row.id);
       }
@@ -165,20 +158,17 @@ export class NotificationRelay implements OnModuleInit, OnModuleDestroy {
    */
   async recheckHandedOver(): Promise<number> {
     const now = Date.now();
-    const recheckAfter = this.config.relayRecheckAfterMs;
-    if (now - this.lastRecheckAt < recheckAfter / 4) return 0;
-    if (this.redis.status !== 'ready') return 0;
-    this.lastRecheckAt = now;
+    if (!this.recheck.due(now)) return 0;
 
     const rows = await withoutTracing(() =>
       this.prisma.notificationQueue.findMany({
         where: {
           backend: 'BULLMQ',
           status: { in: ['QUEUED', 'PROCESSING'] },
-          updatedAt: { lt: new Date(now - recheckAfter) },
+          updatedAt: { lt: new Date(now - this.config.relayRecheckAfterMs) },
         },
         orderBy: { updatedAt: 'asc' },
-        take: BATCH_SIZE,
+        take: RELAY_BATCH_SIZE,
         select: { id: true, channel: true, traceparent: true },
       }),
     );
@@ -191,12 +181,8 @@ export class NotificationRelay implements OnModuleInit, OnModuleDestroy {
         ),
       );
       for (const row of ofChannel.filter((r) => missing.has(r.id))) {
-        await withTraceparent(row.traceparent, () =>
-          withTimeout(
-            this.queues.add({ id: row.id, channel }),
-            ADD_TIMEOUT_MS,
-            `adding notification ${row.id} timed out after ${ADD_TIMEOUT_MS} ms`,
-          ),
+        await addInStoredTrace(row.traceparent, `notification ${row.id}`, () =>
+          this.queues.add({ id: row.id, channel }),
         );
         await withoutTracing(() =>
           this.prisma.notificationQueue.updateMany({

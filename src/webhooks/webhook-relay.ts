@@ -7,17 +7,18 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { PeriodicTask } from '../common/periodic-task';
-import { withoutTracing, withTraceparent } from '../common/trace-context';
-import { withTimeout } from '../common/with-timeout';
+import { withoutTracing } from '../common/trace-context';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config';
 import { PrismaService } from '../database/prisma.service';
 import { REDIS_PROBE } from '../database/redis';
-import { RELAY_GRACE_MS } from '../notifications/notification-relay';
 import { missingJobIds } from '../queues/missing-jobs';
+import {
+  addInStoredTrace,
+  RecheckSchedule,
+  RELAY_BATCH_SIZE,
+  RELAY_GRACE_MS,
+} from '../queues/relay';
 import { WebhookInbox } from './webhook-inbox.service';
-
-const BATCH_SIZE = 200;
-const ADD_TIMEOUT_MS = 5000;
 
 /**
  * Hands stored webhook events that never reached the queue (Redis was down
@@ -29,14 +30,16 @@ const ADD_TIMEOUT_MS = 5000;
 export class WebhookRelay implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(WebhookRelay.name);
   private task?: PeriodicTask;
-  private lastRecheckAt = 0;
+  private readonly recheck: RecheckSchedule;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     private readonly prisma: PrismaService,
     private readonly inbox: WebhookInbox,
     @Inject(REDIS_PROBE) private readonly redis: Redis,
-  ) {}
+  ) {
+    this.recheck = new RecheckSchedule(config.relayRecheckAfterMs, redis);
+  }
 
   onModuleInit(): void {
     this.task = new PeriodicTask(
@@ -65,18 +68,14 @@ export class WebhookRelay implements OnModuleInit, OnModuleDestroy {
           receivedAt: { lt: new Date(Date.now() - RELAY_GRACE_MS) },
         },
         orderBy: { receivedAt: 'asc' },
-        take: BATCH_SIZE,
+        take: RELAY_BATCH_SIZE,
         select: { id: true, traceparent: true },
       }),
     );
     if (events.length === 0) return 0;
     for (const event of events) {
-      await withTraceparent(event.traceparent, () =>
-        withTimeout(
-          this.inbox.add(event.id),
-          ADD_TIMEOUT_MS,
-          `adding webhook event ${event.id} timed out after ${ADD_TIMEOUT_MS} ms`,
-        ),
+      await addInStoredTrace(event.traceparent, `webhook event ${event.id}`, () =>
+        this.inbox.add(event.id),
       );
     }
     await withoutTracing(() =>
@@ -92,19 +91,16 @@ export class WebhookRelay implements OnModuleInit, OnModuleDestroy {
   /** Re-adds QUEUED events whose job is gone; returns how many. */
   async recheckQueued(): Promise<number> {
     const now = Date.now();
-    const recheckAfter = this.config.relayRecheckAfterMs;
-    if (now - this.lastRecheckAt < recheckAfter / 4) return 0;
-    if (this.redis.status !== 'ready') return 0;
-    this.lastRecheckAt = now;
+    if (!this.recheck.due(now)) return 0;
 
     const events = await withoutTracing(() =>
       this.prisma.webhookEvent.findMany({
         where: {
           status: 'QUEUED',
-          receivedAt: { lt: new Date(now - recheckAfter) },
+          receivedAt: { lt: new Date(now - this.config.relayRecheckAfterMs) },
         },
         orderBy: { receivedAt: 'asc' },
-        take: BATCH_SIZE,
+        take: RELAY_BATCH_SIZE,
         select: { id: true, traceparent: true },
       }),
     );
@@ -115,12 +111,8 @@ export class WebhookRelay implements OnModuleInit, OnModuleDestroy {
     );
     const lost = events.filter((event) => missing.has(event.id));
     for (const event of lost) {
-      await withTraceparent(event.traceparent, () =>
-        withTimeout(
-          this.inbox.add(event.id),
-          ADD_TIMEOUT_MS,
-          `adding webhook event ${event.id} timed out after ${ADD_TIMEOUT_MS} ms`,
-        ),
+      await addInStoredTrace(event.traceparent, `webhook event ${event.id}`, () =>
+        this.inbox.add(event.id),
       );
     }
     if (lost.length > 0) {
