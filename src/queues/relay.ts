@@ -1,7 +1,7 @@
 /**
- * What the outbox relays share: rows (or stored events) that did not reach
- * BullMQ are added later, each inside the trace context stored with it, and
- * rows handed over long ago are checked against Redis now and then.
+ * Parts shared by the outbox relays. A relay adds rows (or stored events)
+ * that did not reach BullMQ later, each inside the trace context stored with
+ * it, and checks rows handed over long ago against Redis now and then.
  */
 import type { Redis } from 'ioredis';
 import { withTraceparent } from '../common/trace-context';
@@ -21,16 +21,16 @@ const ADD_TIMEOUT_MS = 5000;
 
 /**
  * Runs `add` inside the trace context stored with a row, so the job's spans
- * join the request that wrote it; gives up after 5 s. `what` names the row
- * in the timeout message.
+ * join the request that wrote it, and gives up after 5 s. `rowName` names
+ * the row in the timeout message.
  */
 export function addInStoredTrace(
   traceparent: string | null,
-  what: string,
+  rowName: string,
   add: () => Promise<unknown>,
 ): Promise<unknown> {
   return withTraceparent(traceparent, () =>
-    withTimeout(add(), ADD_TIMEOUT_MS, `adding ${what} timed out after ${ADD_TIMEOUT_MS} ms`),
+    withTimeout(add(), ADD_TIMEOUT_MS, `adding ${rowName} timed out after ${ADD_TIMEOUT_MS} ms`),
   );
 }
 
@@ -46,7 +46,7 @@ export class RecheckSchedule {
     private readonly redis: Redis,
   ) {}
 
-  /** True when a check is due now; the next one is then a quarter period away. */
+  /** Returns true when a check is due now, and starts the next quarter period. */
   due(now: number): boolean {
     if (now - this.lastAt < this.recheckAfterMs / 4) return false;
     if (this.redis.status !== 'ready') return false;
