@@ -74,7 +74,10 @@ export function setLogLevel(level: LogLevel): void {
   });
 }
 
-/** SDK error messages logged so far; a periodic export repeats its own. */
+/**
+ * SDK error messages already logged, because a periodic export reports the
+ * same failure every interval.
+ */
 const loggedSdkErrors = new Set<string>();
 const MAX_LOGGED_SDK_ERRORS = 100;
 

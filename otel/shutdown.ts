@@ -63,8 +63,6 @@ const SHUTDOWN_SIGNALS: NodeJS.Signals[] =
     : ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
 
 export function installSignalHandlers(shutdown: () => Promise<void>): void {
-  const signals = SHUTDOWN_SIGNALS;
-
   const onSignal = (signal: NodeJS.Signals) => {
     void shutdown().finally(() => {
       process.removeListener(signal, onSignal);
@@ -75,7 +73,7 @@ export function installSignalHandlers(shutdown: () => Promise<void>): void {
     });
   };
 
-  for (const signal of signals) process.on(signal, onSignal);
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
 
   // A process that ends on its own (empty event loop) gets a final flush.
   process.once('beforeExit', () => {

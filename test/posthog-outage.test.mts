@@ -54,7 +54,7 @@ describe('PostHog down', () => {
     assert.equal(signal, 'SIGTERM');
     assert.ok(Date.now() - stoppedAt < 3000, 'ended within the shutdown deadline');
 
-    const warnings = stderr.split('\n').filter((line) => line.includes('posthog: cannot send events'));
+    const warnings = stderr.split('\n').filter((line) => line.includes('posthog: sending events failed'));
     assert.equal(warnings.length, 1, stderr);
     // The SDK still prints a flush that fails during shutdown.
     const sdkReports = stderr.split('Error while flushing PostHog').length - 1;

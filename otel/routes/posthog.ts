@@ -237,14 +237,14 @@ function quietBackgroundFlushes(client: PostHogClient): void {
       () => {
         if (!failing) return;
         failing = false;
-        log.info('posthog: sending events again');
+        log.info('posthog: sending events succeeded again');
       },
       (error: unknown) => {
         if (failing) return;
         failing = true;
         const message = error instanceof Error ? error.message : String(error);
         log.warn(
-          `posthog: cannot send events (${message}); they stay queued, up to ${MAX_QUEUE_SIZE}, and later failures are not logged until sending works again`,
+          `posthog: sending events failed (${message}); they stay queued (up to ${MAX_QUEUE_SIZE}), and further failures are not logged until a send succeeds`,
         );
       },
     );
