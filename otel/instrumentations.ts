@@ -44,7 +44,7 @@ function isExportRequest(path: string, exportPaths: string[]): boolean {
   return SENTRY_ENVELOPE_PATH.test(path) || exportPaths.includes(path);
 }
 
-/** Spans Prisma makes around its own work, one pair per query. */
+/** Spans Prisma makes around its own work, one pair per operation. */
 const PRISMA_INTERNAL_SPANS = ['prisma:client:compile', 'prisma:client:serialize'];
 
 /**

@@ -23,8 +23,9 @@ const CODES: Record<number, string> = {
 };
 
 /**
- * True for the 400 Nest makes of body-parser's JSON `SyntaxError`, whose
- * message is V8's: "... is not valid JSON", or "... in JSON at position N".
+ * Returns true for the 400 Nest makes of body-parser's JSON `SyntaxError`,
+ * whose message is V8's ("... is not valid JSON" or "... in JSON at
+ * position N").
  */
 function isJsonSyntaxError(exception: HttpException): boolean {
   return exception.getStatus() === HttpStatus.BAD_REQUEST && /\bJSON\b/.test(exception.message);
